@@ -1,0 +1,181 @@
+"""The ``speculation`` command line: parse, call the API, print, map errors to exit codes.
+
+Exit codes: 0 success, 2 a problem with the input or request (one line on stderr, no traceback).
+Each sub-command is a function ``cmd_<name>(args) -> int`` registered in :func:`build_parser`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from .errors import SpeculationError
+
+DEFAULT_LIBRARY = Path(__file__).resolve().parent.parent / "data" / "shows"
+
+
+def _default_library() -> Path:
+    """The bundled library: ``data/shows`` of the checkout (or $SPECULATION_LIBRARY)."""
+    import os
+    return Path(os.environ.get("SPECULATION_LIBRARY", DEFAULT_LIBRARY))
+
+
+def format_table(frame, float_digits: int = 3) -> str:
+    """A plain-text table for the terminal (right-aligned numbers, left-aligned text)."""
+    import pandas as pd
+
+    cols = list(frame.columns)
+    cells = []
+    for _, row in frame.iterrows():
+        out = []
+        for c in cols:
+            v = row[c]
+            if isinstance(v, float):
+                out.append("" if pd.isna(v) else f"{v:.{float_digits}f}")
+            else:
+                out.append(str(v))
+        cells.append(out)
+    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in cols]
+
+    def line(values):
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line([str(c) for c in cols]), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+# ------------------------------------------------------------------------------------------------ commands
+def _load_inputs(args):
+    from .config import load_config
+    from .data import load_library, resolve_show
+
+    config = load_config(args.config)
+    library = load_library(args.library)
+    show = resolve_show(args.show, library)
+    return config, library, show
+
+
+def cmd_score(args) -> int:
+    from .export import write_score_outputs
+    from .score import score_show
+
+    config, library, show = _load_inputs(args)
+    result = score_show(show, library, config)
+    out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
+    extra = {}
+    if not args.no_charts:
+        try:
+            from .report import score_artifacts  # charts and report.html (issue 5, in progress)
+        except ModuleNotFoundError:
+            score_artifacts = None
+        if score_artifacts is not None:
+            extra = score_artifacts(result)
+    written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
+                                  extra_files=extra)
+    r = result.ranking
+    view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]]
+    print(f"{show.title}: who returns in season {result.season + 1}?  "
+          f"(model fitted on {result.training['transitions']} transitions from {result.training['shows']} shows)")
+    print(format_table(view))
+    print(f"\nwrote {len(written)} files to {out}/")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .data import validate_show, show_folders
+
+    paths = []
+    for p in map(Path, args.paths):
+        if p.is_dir() and not (p / "show.yaml").exists() and not (p / "appearances.csv").exists():
+            paths += show_folders(p)  # a library folder: check every show in it
+        else:
+            paths.append(p)
+    total = 0
+    for path in paths:
+        problems = validate_show(path)
+        total += len(problems)
+        if problems:
+            for problem in problems:
+                print(problem)
+        elif not args.quiet:
+            print(f"{path}: ok")
+    if total:
+        print(f"{total} problem{'s' if total != 1 else ''} in {len(paths)} show folder(s)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_library(args) -> int:
+    from .data import load_library
+    from .library import library_summary
+
+    summary = library_summary(load_library(args.library))
+    print(format_table(summary))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="speculation", description="Who comes back next season? "
+                                     "Transparent return probabilities for the cast of a TV show.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p, show=True):
+        if show:
+            p.add_argument("show", metavar="SHOW", help="a library show's slug, or a path to a show folder")
+        p.add_argument("--library", default=str(_default_library()), metavar="DIR",
+                       help="folder of show folders to learn from (default: the bundled data/shows)")
+        p.add_argument("--config", metavar="FILE", help="YAML file overriding default settings")
+
+    p = sub.add_parser("score", help="rank a show's latest cast by probability of returning next season")
+    common(p)
+    p.add_argument("--out", metavar="DIR", help="output folder (default reports/<slug>/season-<n>/)")
+    p.add_argument("--format", nargs="+", choices=["csv", "md", "json", "html"], default=["csv", "md", "json", "html"],
+                   help="table formats to write (ranking.csv is always written)")
+    p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("validate", help="check show folders and list every problem found")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="show folders, or library folders of show folders")
+    p.add_argument("--quiet", action="store_true", help="print only problems")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("library", help="summarise the shows of a library")
+    common(p, show=False)
+    p.set_defaults(func=cmd_library)
+    _register_optional(sub, common)
+    return parser
+
+
+def _register_optional(sub, common) -> None:
+    """Sub-commands living in their own modules register themselves here (explain, backtest, ingest)."""
+    import importlib
+
+    for module in ("speculation.cli_explain", "speculation.cli_backtest", "speculation.cli_ingest"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        mod.register(sub, common)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    try:
+        return args.func(args)
+    except SpeculationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Writing outputs: ranked tables (CSV, Markdown, JSON, HTML), model tables and the run manifest.
+
+The only module that writes files. Every output of a run is rendered in memory first and then written
+with :func:`write_files`, which writes each file to a temporary name and renames it into place, so a
+failure never leaves a half-written table. Text is UTF-8 with ``\\n`` line ends; floats are written with
+full precision in CSV/JSON (contributions add up to the logit when read back) and rounded for people in
+Markdown/HTML.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import SpeculationError
+from .features import FEATURES
+
+__all__ = ["FORMATS", "write_files", "render_ranking", "ranking_outputs", "manifest", "write_score_outputs",
+           "top_reasons"]
+
+FORMATS = ("csv", "md", "json", "html")
+
+
+def write_files(files: dict[str, bytes | str], out_dir: str | Path) -> list[Path]:
+    """Write ``{relative name: content}`` into ``out_dir`` atomically per file; returns the paths written."""
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpeculationError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            target = out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            staged.append((name, Path(tmp)))
+        written = []
+        for name, tmp in staged:
+            os.replace(tmp, out / name)
+            written.append(out / name)
+        return written
+    except OSError as exc:
+        for _, tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise SpeculationError(f"{out}: cannot write outputs ({exc.strerror})") from None
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def top_reasons(row: pd.Series, features: list[str], n: int = 2) -> str:
+    """The ``n`` largest contributions in plain words, e.g. "+ in the finale; − died on screen"."""
+    contrib = pd.Series({f: row[f"contrib_{f}"] for f in features})
+    contrib = contrib[contrib.abs() > 1e-9]
+    order = contrib.abs().sort_values(ascending=False, kind="mergesort").index[:n]
+    return "; ".join(f"{'+' if contrib[f] > 0 else '−'} {FEATURES[f].label}" for f in order)
+
+
+def _people_table(result) -> pd.DataFrame:
+    r = result.ranking
+    table = pd.DataFrame({"rank": r["rank"], "character": r["character"], "actor": r["actor"],
+                          "billing": r["billing"], "probability": (100 * r["probability"]).map("{:.0f}%".format)})
+    if "low" in r:
+        level = int(round(100 * result.config["uncertainty"]["level"]))
+        table[f"{level}% interval"] = [f"{100 * lo:.0f}–{100 * hi:.0f}%" for lo, hi in zip(r["low"], r["high"])]
+    table["logit"] = r["logit"].map("{:+.2f}".format)
+    table["main reasons"] = [top_reasons(row, result.feature_names) for _, row in r.iterrows()]
+    return table
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    def cell(v) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def _headline(result) -> str:
+    return f"{result.show.title}: who returns in season {result.season + 1}?"
+
+
+def _method_line(result) -> str:
+    t = result.training
+    return (f"Logistic regression (C = {t['C']:g}) fitted on {t['transitions']} labelled transitions from "
+            f"{t['shows']} show(s); base return rate {100 * t['return_rate']:.0f}%. Contributions are log-odds "
+            f"relative to an average character and add up, with the intercept, to the logit.")
+
+
+def render_ranking(result, fmt: str) -> str:
+    """The ranking in one format: csv (machine table), md, json, html (people tables)."""
+    if fmt == "csv":
+        return _csv(result.ranking)
+    if fmt == "md":
+        return f"# {_headline(result)}\n\n{_method_line(result)}\n\n{_markdown_table(_people_table(result))}"
+    if fmt == "json":
+        payload = {"show": result.show.slug, "title": result.show.title, "season": result.season,
+                   "question": _headline(result), "training": result.training,
+                   "model": {"intercept": result.model.intercept_,
+                             "weights": result.model.weights().to_dict(orient="records")},
+                   "ranking": json.loads(result.ranking.to_json(orient="records", double_precision=15))}
+        return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    if fmt == "html":
+        table = _people_table(result).to_html(index=False, escape=True, border=0, classes="ranking")
+        return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+                f"{html.escape(_headline(result))}</title><style>body{{font-family:system-ui,sans-serif;"
+                f"margin:2em}} table{{border-collapse:collapse}} td,th{{padding:4px 10px;border-bottom:1px solid "
+                f"#ddd;text-align:left}}</style></head><body><h1>{html.escape(_headline(result))}</h1><p>"
+                f"{html.escape(_method_line(result))}</p>\n{table}\n</body></html>\n")
+    raise SpeculationError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+
+
+def ranking_outputs(result, formats: list[str] | tuple[str, ...] = FORMATS) -> dict[str, str]:
+    """``{file name: content}`` for the ranking (csv always) and the model tables."""
+    files = {"ranking.csv": render_ranking(result, "csv")}
+    for fmt in formats:
+        files[f"ranking.{fmt}"] = render_ranking(result, fmt)
+    files["model_points.csv"] = _csv(result.points)
+    files["model_weights.csv"] = _csv(result.model.weights())
+    if not result.selection.empty:
+        files["model_selection.csv"] = _csv(result.selection)
+    return files
+
+
+# ------------------------------------------------------------------------------------------------ manifest
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def manifest(command: str, config: dict, input_paths: list[Path], outputs: list[str]) -> str:
+    """JSON text recording how a run's outputs were made: config, input hashes, versions, git commit.
+
+    Deliberately holds no timestamp, so identical runs write identical manifests.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for pkg in ("speculation", "pandas", "numpy", "scikit-learn", "matplotlib", "PyYAML"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    inputs = {}
+    for folder in input_paths:
+        for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            inputs[f.as_posix()] = _sha256(f)
+    payload = {"command": command, "python": platform.python_version(), "packages": versions,
+               "git_commit": _git_commit(), "config": config, "inputs": inputs, "outputs": sorted(outputs)}
+    return json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n"
+
+
+def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
+                        command: str = "speculation score", extra_files: dict[str, bytes | str] | None = None
+                        ) -> list[Path]:
+    """Everything ``speculation score`` writes, with a manifest, atomically per file."""
+    files = ranking_outputs(result, formats)
+    if extra_files:
+        files.update(extra_files)
+    inputs = sorted({Path(result.show.path), *map(Path, library_paths)})
+    files["manifest.json"] = manifest(command, result.config, inputs, list(files) + ["manifest.json"])
+    return write_files(files, out_dir)

@@ -1,0 +1,176 @@
+"""Features: one row per (show, season, character), computed from that season and earlier ones only.
+
+Each feature is declared once in :data:`FEATURES` with a chart label and a one-line definition; the docs,
+the charts and the model all read this registry. The only forward-looking input is the *announced*
+in-universe year of the next season (time jumps are shown or announced when a season ends), used by
+``time_jump_years`` and ``age_over_threshold``. The label ``returned`` is 1/0 when the next season is known,
+missing for each show's last season.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import Library, Show
+
+__all__ = ["FEATURES", "Feature", "build_features", "feature_docs_markdown"]
+
+BILLING_LEVEL = {"guest": 0, "recurring": 1, "main": 2}
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    label: str        # plain words for charts, e.g. "died on screen"
+    group: str        # role importance / finale prominence / departure history / time jump and age
+    definition: str   # the one-line definition in docs/features.md
+
+
+FEATURES: dict[str, Feature] = {f.name: f for f in [
+    Feature("billing_level", "billing (guest→recurring→main)", "role importance",
+            "Billing that season: 0 = guest, 1 = recurring, 2 = main (series regular)."),
+    Feature("episode_share", "share of the season's episodes", "role importance",
+            "Episodes the character appears in that season divided by the season's episodes (0–1)."),
+    Feature("seasons_so_far", "seasons on the show so far", "role importance",
+            "Number of seasons up to and including this one in which the character appears (tenure)."),
+    Feature("seasons_as_main", "seasons as main cast so far", "role importance",
+            "Number of seasons up to and including this one in which the character is billed main."),
+    Feature("in_finale", "in the finale", "finale prominence",
+            "1 if the character appears in the season's last episode, else 0."),
+    Feature("finale_share_rel", "finale share vs. an equal split", "finale prominence",
+            "Finale share times the number of characters in the finale (1 = an equal share, 0 = absent), capped "
+            "at 3; blank shares are imputed (see finale_share_imputed)."),
+    Feature("finale_rank", "rank in the finale cast", "finale prominence",
+            "Position in the finale cast ranked by finale share, then billing, then episodes, as a fraction: "
+            "1 = most prominent, 1/n = least, 0 = not in the finale."),
+    Feature("finale_share_imputed", "finale share was imputed", "finale prominence",
+            "1 if the character is in the finale but its finale_share was blank and imputed: the share not "
+            "accounted for by known shares is split in proportion to the characters' episodes that season."),
+    Feature("died", "died on screen", "departure history",
+            "1 if the character's fate at the end of the season is dead."),
+    Feature("written_out", "written out / left alive", "departure history",
+            "1 if the character's fate at the end of the season is departed (written out or left alive)."),
+    Feature("show_churn", "how much the show churns its cast", "departure history",
+            "Share of the show's characters who did not return over its earlier season-to-season transitions, "
+            "shrunk towards features.churn_prior by features.churn_prior_weight pseudo-characters."),
+    Feature("earlier_absences", "seasons missed before", "departure history",
+            "Seasons since the character's first appearance in which it did not appear (earlier absences)."),
+    Feature("time_jump_years", "time jump to next season (years)", "time jump and age",
+            "In-universe years between this season's setting_year and the next season's (announced) one; "
+            "features.default_time_jump_years when either is unknown."),
+    Feature("age_over_threshold", "years over age threshold at next season", "time jump and age",
+            "Years by which the character's age at the next season's setting year exceeds "
+            "features.age_threshold (0 when below, or when birth year or setting years are unknown)."),
+]}
+
+ID_COLUMNS = ["show", "season", "character", "actor", "billing", "episodes", "fate", "finale_share"]
+
+
+def _finale_features(a: pd.DataFrame) -> pd.DataFrame:
+    """finale share (imputed), relative share, rank and imputation flag, per (show, season)."""
+    in_fin = a["in_finale"] == 1
+    known = a["finale_share"].notna() & in_fin
+    need = in_fin & ~known
+    key = [a["show"], a["season"]]
+    known_sum = a["finale_share"].where(known, 0.0).groupby(key).transform("sum")
+    n_fin = in_fin.astype(int).groupby(key).transform("sum")
+    eps_need = a["episodes"].where(need, 0).groupby(key).transform("sum")
+    min_known = a["finale_share"].where(known).groupby(key).transform("min")
+    remaining = (1.0 - known_sum).clip(lower=0.0)
+    # Nothing left to split (known shares already sum to 1): give the smallest known share instead.
+    fallback = min_known.fillna(1.0 / n_fin.where(n_fin > 0)) * a["episodes"] / eps_need.where(eps_need > 0)
+    imputed = np.where(remaining > 1e-9, remaining * a["episodes"] / eps_need.where(eps_need > 0), fallback)
+    share = np.where(known, a["finale_share"], np.where(need, imputed, 0.0))
+    share = pd.Series(share, index=a.index, dtype=float).fillna(0.0)
+    out = pd.DataFrame(index=a.index)
+    out["finale_share_filled"] = share
+    out["finale_share_imputed"] = need.astype(int)
+    out["finale_share_rel"] = (share * n_fin).clip(upper=3.0)
+    order = pd.DataFrame({"show": a["show"], "season": a["season"], "fin": in_fin.astype(int), "share": share,
+                          "bill": a["billing"].map(BILLING_LEVEL), "eps": a["episodes"], "name": a["character"]})
+    order = order.sort_values(["show", "season", "fin", "share", "bill", "eps", "name"],
+                              ascending=[True, True, False, False, False, False, True], kind="mergesort")
+    position = order.groupby(["show", "season"]).cumcount() + 1
+    rank = position.reindex(a.index)
+    out["finale_rank"] = np.where(in_fin, 1.0 - (rank - 1) / n_fin.where(n_fin > 0, 1), 0.0)
+    return out
+
+
+def _churn(a: pd.DataFrame, returned: pd.Series, prior: float, weight: float) -> pd.Series:
+    """Shrunk share of non-returns over each show's transitions strictly before each season."""
+    t = pd.DataFrame({"show": a["show"], "season": a["season"], "left": (returned == 0).astype(int),
+                      "known": returned.notna().astype(int)})
+    per = t.groupby(["show", "season"], sort=True)[["left", "known"]].sum()
+    # A season's own transition (to s+1) is the future: shift so season s sees transitions t < s only.
+    cum = per.groupby(level="show").cumsum().groupby(level="show").shift(1, fill_value=0)
+    churn = (cum["left"] + prior * weight) / (cum["known"] + weight) if weight > 0 else (
+        cum["left"] / cum["known"].where(cum["known"] > 0)).fillna(prior)
+    return pd.Series(churn.reindex(pd.MultiIndex.from_arrays([a["show"], a["season"]])).to_numpy(), index=a.index)
+
+
+def build_features(source: Show | Library, config: dict | None = None) -> pd.DataFrame:
+    """The feature table of a show or library: identifiers, every feature in FEATURES, and ``returned``.
+
+    Rows are sorted by show, season, character so the table is deterministic.
+    """
+    from .config import default_config
+
+    settings = (config or default_config())["features"]
+    library = source if isinstance(source, Library) else Library({source.slug: source})
+    a = library.appearances.sort_values(["show", "season", "character"], kind="mergesort").reset_index(drop=True)
+    seasons = library.seasons
+    if a.empty:
+        return pd.DataFrame(columns=ID_COLUMNS + list(FEATURES) + ["returned"])
+    s_idx = seasons.set_index(["show", "season"])
+    key = pd.MultiIndex.from_arrays([a["show"], a["season"]])
+    next_key = pd.MultiIndex.from_arrays([a["show"], a["season"] + 1])
+    season_eps = s_idx["episodes"].reindex(key).to_numpy()
+    last_season = seasons.groupby("show")["season"].max()
+    has_next = (a["season"] < a["show"].map(last_season)).to_numpy()
+
+    present = pd.MultiIndex.from_arrays([a["show"], a["season"], a["character"]])
+    nxt = pd.MultiIndex.from_arrays([a["show"], a["season"] + 1, a["character"]])
+    returned = pd.Series(np.where(has_next, nxt.isin(present).astype(float), np.nan), index=a.index)
+
+    f = a[ID_COLUMNS].copy()
+    f["billing_level"] = a["billing"].map(BILLING_LEVEL).astype(int)
+    f["episode_share"] = a["episodes"] / season_eps
+    g = a.groupby(["show", "character"], sort=False)
+    f["seasons_so_far"] = g.cumcount() + 1
+    f["seasons_as_main"] = (a["billing"] == "main").astype(int).groupby([a["show"], a["character"]]).cumsum()
+    f["in_finale"] = a["in_finale"].astype(int)
+    fin = _finale_features(a)
+    f["finale_share_rel"] = fin["finale_share_rel"]
+    f["finale_rank"] = fin["finale_rank"]
+    f["finale_share_imputed"] = fin["finale_share_imputed"]
+    f["died"] = (a["fate"] == "dead").astype(int)
+    f["written_out"] = (a["fate"] == "departed").astype(int)
+    f["show_churn"] = _churn(a, returned, float(settings["churn_prior"]), float(settings["churn_prior_weight"]))
+    first = g["season"].transform("min")
+    f["earlier_absences"] = (a["season"] - first + 1) - f["seasons_so_far"]
+
+    setting = s_idx["setting_year"].reindex(key).to_numpy()
+    next_setting = s_idx["setting_year"].reindex(next_key).to_numpy()
+    announced = a["show"].map(library.next_setting_years).to_numpy(dtype=float)
+    next_setting = np.where(has_next, next_setting, announced)
+    jump = next_setting - setting
+    default_jump = float(settings["default_time_jump_years"])
+    f["time_jump_years"] = np.where(np.isnan(jump), default_jump, jump)
+    # Age at the next season: from its setting year, else this season's setting (or air) year + the jump.
+    air = s_idx["year"].reindex(key).to_numpy()
+    here = np.where(np.isnan(setting), air, setting)
+    at_next = np.where(np.isnan(next_setting), here + f["time_jump_years"].to_numpy(), next_setting)
+    age = at_next - a["birth_year"].to_numpy(dtype=float)
+    f["age_over_threshold"] = np.nan_to_num(np.clip(age - float(settings["age_threshold"]), 0, None), nan=0.0)
+    f["finale_share"] = fin["finale_share_filled"]
+    f["returned"] = returned
+    return f
+
+
+def feature_docs_markdown() -> str:
+    """The features table of docs/features.md, generated from the registry."""
+    lines = ["| feature | group | definition |", "|---|---|---|"]
+    lines += [f"| `{f.name}` | {f.group} | {f.definition} |" for f in FEATURES.values()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""Scoring: fit the model on a library's labelled transitions and rank one show's latest cast.
+
+``score_show`` returns one :class:`ScoreResult` that every exporter, chart and notebook view reads
+("compute once, render many"): the ranking with exact contributions, intervals, the fitted model, its
+points table and how C was chosen.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .config import default_config
+from .data import Library, Show
+from .errors import SpeculationError
+from .features import FEATURES, build_features
+from .model import ReturnModel, select_C
+from .uncertainty import bootstrap_intervals
+
+__all__ = ["ScoreResult", "fit_model", "score_show", "rank_table"]
+
+
+@dataclass
+class ScoreResult:
+    """Everything one scoring run computed; read-only input for exports, charts and notebooks."""
+
+    show: Show
+    season: int                      # the scored (latest) season; the question is season + 1
+    ranking: pd.DataFrame            # rank, character, actor, billing, probability, low, high, logit, ...
+    features: pd.DataFrame           # feature rows of the scored characters (same order as ranking)
+    model: ReturnModel
+    points: pd.DataFrame             # scorecard view of the model
+    selection: pd.DataFrame          # grouped-CV log loss per C (empty when C was fixed)
+    config: dict
+    training: dict = field(default_factory=dict)   # counts describing the training data
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.model.features)
+
+
+def fit_model(train: pd.DataFrame, config: dict) -> tuple[ReturnModel, pd.DataFrame]:
+    """Fit the configured model on labelled feature rows; C = "auto" is chosen by grouped CV over shows."""
+    m = config["model"]
+    y = train["returned"].to_numpy(dtype=float)
+    if m["C"] == "auto":
+        C, selection = select_C(train, y, train["show"].to_numpy(), m["features"], m["C_grid"], m["cv_folds"],
+                                m["class_weight"])
+    else:
+        C, selection = float(m["C"]), pd.DataFrame(columns=["C", "cv_log_loss", "cv_log_loss_se", "folds"])
+    if not selection.empty:
+        selection = selection.assign(chosen=selection["C"] == C)
+    model = ReturnModel(features=list(m["features"]), C=C, class_weight=m["class_weight"],
+                        max_iter=m["max_iter"])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(train, y)
+    return model, selection
+
+
+def rank_table(scored: pd.DataFrame, contributions: pd.DataFrame, intervals: pd.DataFrame | None,
+               features: list[str]) -> pd.DataFrame:
+    """The ranked table: sorted by probability (descending), ties broken by character name."""
+    table = pd.concat([scored[["character", "actor", "billing"]], contributions], axis=1)
+    if intervals is not None:
+        table = pd.concat([table, intervals], axis=1)
+    table = table.sort_values(["probability", "character"], ascending=[False, True], kind="mergesort")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    front = ["rank", "character", "actor", "billing", "probability"]
+    if intervals is not None:
+        front += ["low", "high"]
+    rest = ["logit", "intercept"] + [f"contrib_{f}" for f in features]
+    tail = ["rank_low", "rank_high"] if intervals is not None else []
+    return table[front + rest + tail].reset_index(drop=True)
+
+
+def score_show(show: Show, library: Library | None = None, config: dict | None = None) -> ScoreResult:
+    """Rank ``show``'s latest-season characters by their probability of returning next season.
+
+    The model learns from every labelled transition of ``library`` (where ``show`` replaces any library show
+    with its slug) — other shows, and this show's own earlier seasons.
+    """
+    config = config or default_config()
+    library = (library or Library()).with_show(show)
+    table = build_features(library, config)
+    train = table.loc[table["returned"].notna()].reset_index(drop=True)
+    scored = table.loc[(table["show"] == show.slug) & (table["season"] == show.last_season)]
+    if train.empty:
+        raise SpeculationError(f"{show.path}: no labelled transitions to learn from (the library is empty and "
+                               f"the show has a single season)")
+    model, selection = fit_model(train, config)
+    contributions = model.contributions(scored)
+    u = config["uncertainty"]
+    intervals = bootstrap_intervals(model, train, scored, u["n_boot"], u["level"], u["seed"])
+    features = list(model.features)
+    ranking = rank_table(scored, contributions, intervals, features)
+    order = scored.set_index("character").loc[ranking["character"]].reset_index()
+    p = config["points"]
+    points = model.points_table(train, pdo=p["pdo"], base_points=p["base_points"], base_odds=p["base_odds"])
+    training = {"shows": int(train["show"].nunique()), "transitions": int(len(train)),
+                "show_seasons": int(train[["show", "season"]].drop_duplicates().shape[0]),
+                "return_rate": float(train["returned"].mean()), "C": float(model.C)}
+    return ScoreResult(show=show, season=show.last_season, ranking=ranking, features=order, model=model,
+                       points=points, selection=selection, config=config, training=training)

@@ -69,13 +69,22 @@ def top_reasons(row: pd.Series, features: list[str], n: int = 2) -> str:
     return "; ".join(f"{'+' if contrib[f] > 0 else '−'} {FEATURES[f].label}" for f in order)
 
 
+def percent(p: float) -> str:
+    """A probability for people: whole percents, with ">99%" / "<1%" at the extremes."""
+    if p >= 0.995:
+        return ">99%"
+    if p < 0.005:
+        return "<1%"
+    return f"{100 * p:.0f}%"
+
+
 def _people_table(result) -> pd.DataFrame:
     r = result.ranking
     table = pd.DataFrame({"rank": r["rank"], "character": r["character"], "actor": r["actor"],
-                          "billing": r["billing"], "probability": (100 * r["probability"]).map("{:.0f}%".format)})
+                          "billing": r["billing"], "probability": r["probability"].map(percent)})
     if "low" in r:
         level = int(round(100 * result.config["uncertainty"]["level"]))
-        table[f"{level}% interval"] = [f"{100 * lo:.0f}–{100 * hi:.0f}%" for lo, hi in zip(r["low"], r["high"])]
+        table[f"{level}% interval"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in zip(r["low"], r["high"])]
     table["logit"] = r["logit"].map("{:+.2f}".format)
     table["main reasons"] = [top_reasons(row, result.feature_names) for _, row in r.iterrows()]
     return table

@@ -94,3 +94,11 @@ def test_bundled_library_features_ignore_the_future():
             past = past.loc[past["season"] < cut].reset_index(drop=True)
             now = full.loc[(full["show"] == slug) & (full["season"] < cut)].reset_index(drop=True)
             pd.testing.assert_frame_equal(past, now, check_dtype=False, obj=f"{slug} cut at {cut}")
+
+
+def test_docs_list_every_feature_as_defined_in_the_registry():
+    from speculation.features import feature_docs_markdown
+    from tests.conftest import ROOT
+
+    docs = (ROOT / "docs" / "features.md").read_text(encoding="utf-8")
+    assert feature_docs_markdown() in docs, "regenerate the table in docs/features.md from feature_docs_markdown()"

@@ -60,6 +60,9 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
     Feature("time_jump_years", "time jump to next season (years)", "time jump and age",
             "In-universe years between this season's setting_year and the next season's (announced) one; "
             "features.default_time_jump_years when either is unknown."),
+    Feature("big_time_jump", "big time jump before next season", "time jump and age",
+            "1 if the next season is set at least features.big_jump_years (5) in-universe years later, else 0; "
+            "an indicator rather than the years, so a show's unusual jump is never extrapolated linearly."),
     Feature("age_over_threshold", "years over age threshold at next season", "time jump and age",
             "Years by which the character's age at the next season's setting year exceeds "
             "features.age_threshold (0 when below, or when birth year or setting years are unknown)."),
@@ -158,6 +161,7 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
     jump = next_setting - setting
     default_jump = float(settings["default_time_jump_years"])
     f["time_jump_years"] = np.where(np.isnan(jump), default_jump, jump)
+    f["big_time_jump"] = (f["time_jump_years"] >= float(settings["big_jump_years"])).astype(int)
     # Age at the next season: from its setting year, else this season's setting (or air) year + the jump.
     air = s_idx["year"].reindex(key).to_numpy()
     here = np.where(np.isnan(setting), air, setting)

@@ -83,15 +83,22 @@ def cmd_score(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .data import validate_show, show_folders
+    from .data import validate_show
+    from .errors import Problem
 
-    paths = []
+    paths, total = [], 0
     for p in map(Path, args.paths):
         if p.is_dir() and not (p / "show.yaml").exists() and not (p / "appearances.csv").exists():
-            paths += show_folders(p)  # a library folder: check every show in it
+            # a library folder: check every show in it, including half-made ones with only an appearances.csv
+            shows = sorted(q for q in p.iterdir() if q.is_dir() and not q.name.startswith(".")
+                           and ((q / "show.yaml").exists() or (q / "appearances.csv").exists()))
+            if not shows:
+                print(Problem(str(p), "no show folders found (expected show.yaml and appearances.csv, or folders "
+                                      "holding them)"))
+                total += 1
+            paths += shows
         else:
             paths.append(p)
-    total = 0
     for path in paths:
         problems = validate_show(path)
         total += len(problems)
@@ -108,10 +115,16 @@ def cmd_validate(args) -> int:
 
 def cmd_library(args) -> int:
     from .data import load_library
-    from .library import library_summary
+    from .library import library_sources, library_summary
 
-    summary = library_summary(load_library(args.library))
-    print(format_table(summary))
+    library = load_library(args.library)
+    print(format_table(library_summary(library)))
+    print("\nreturn_rate = share of labelled transitions (a character of season s has a row in season s + 1); "
+          "main_return_rate = the same for main-billed characters")
+    print("\nsources (show.yaml `source`" + ("" if args.full_sources else ", shortened; --full-sources for all") + "):")
+    for row in library_sources(library).itertuples(index=False):
+        text = row.source if args.full_sources or len(row.source) <= 100 else row.source[:99].rstrip() + "…"
+        print(f"  {row.show}: {text}")
     return 0
 
 
@@ -142,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("library", help="summarise the shows of a library")
     common(p, show=False)
+    p.add_argument("--full-sources", action="store_true", help="print each show's source in full")
     p.set_defaults(func=cmd_library)
     _register_optional(sub, common)
     return parser

@@ -76,7 +76,7 @@ def _check(config: dict, source: str) -> None:
     prior = config["features"]["churn_prior"]
     if not isinstance(prior, (int, float)) or not 0 <= prior <= 1:
         fail("features.churn_prior", "a number between 0 and 1", prior)
-    for key in ("churn_prior_weight", "default_time_jump_years", "age_threshold"):
+    for key in ("churn_prior_weight", "default_time_jump_years", "big_jump_years", "age_threshold"):
         v = config["features"][key]
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             fail(f"features.{key}", "a number ≥ 0", v)
@@ -84,6 +84,8 @@ def _check(config: dict, source: str) -> None:
     for key in ("pdo", "base_odds"):
         if not isinstance(pts[key], (int, float)) or pts[key] <= 0:
             fail(f"points.{key}", "a positive number", pts[key])
+    from .ingest import check_config as check_ingest  # the `ingest:` section (docs/ingest.md)
+    check_ingest(config["ingest"], source)
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> dict[str, Any]:

@@ -6,7 +6,16 @@ import pandas as pd
 from .data import Library
 from .features import build_features
 
-__all__ = ["library_summary"]
+__all__ = ["library_summary", "library_sources"]
+
+
+def _years(show) -> str:
+    """Years the show aired, e.g. "2019–2023" (blank when show.yaml gives no years)."""
+    years = show.seasons["year"].dropna()
+    if years.empty:
+        return ""
+    first, last = int(years.min()), int(years.max())
+    return str(first) if first == last else f"{first}–{last}"
 
 
 def library_summary(library: Library) -> pd.DataFrame:
@@ -18,7 +27,8 @@ def library_summary(library: Library) -> pd.DataFrame:
         labelled = f.loc[f["returned"].notna()]
         mains = labelled.loc[labelled["billing"] == "main"]
         rows.append({"show": slug, "title": show.title, "network": show.meta.get("network") or "",
-                     "seasons": int(show.seasons["season"].nunique()), "characters": int(f["character"].nunique()),
+                     "years": _years(show), "seasons": int(show.seasons["season"].nunique()),
+                     "characters": int(f["character"].nunique()),
                      "rows": int(len(f)), "transitions": int(len(labelled)),
                      "return_rate": float(labelled["returned"].mean()) if len(labelled) else float("nan"),
                      "main_return_rate": float(mains["returned"].mean()) if len(mains) else float("nan"),
@@ -26,9 +36,17 @@ def library_summary(library: Library) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if len(table):
         lab = feats.loc[feats["returned"].notna()]
-        total = {"show": "(all)", "title": f"{len(table)} shows", "network": "", "seasons": int(table["seasons"].sum()),
+        total = {"show": "(all)", "title": f"{len(table)} shows", "network": "", "years": "",
+                 "seasons": int(table["seasons"].sum()),
                  "characters": int(table["characters"].sum()), "rows": int(table["rows"].sum()),
                  "transitions": int(table["transitions"].sum()), "return_rate": float(lab["returned"].mean()),
                  "main_return_rate": float(lab.loc[lab["billing"] == "main", "returned"].mean()), "estimated": ""}
         table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     return table
+
+
+def library_sources(library: Library) -> pd.DataFrame:
+    """One row per show: slug, title and the ``source`` of its show.yaml (where its facts come from)."""
+    rows = [{"show": slug, "title": show.title, "source": " ".join(str(show.meta.get("source", "")).split())}
+            for slug, show in library.shows.items()]
+    return pd.DataFrame(rows, columns=["show", "title", "source"])

@@ -1,0 +1,68 @@
+"""``speculation ingest``: build a show folder from an episode-level table (docs/ingest.md)."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .errors import SpeculationError
+
+__all__ = ["register", "cmd_ingest"]
+
+
+def cmd_ingest(args) -> int:
+    from .config import load_config
+    from .data import validate_show
+    from .export import write_files
+    from .ingest import ingest
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise SpeculationError(f"{out}: exists and is not a folder (expected a new or empty output folder)")
+    # A folder holding nothing but the given show.yaml is fine: that is where a curator writes it first.
+    others = [p for p in out.iterdir() if p.resolve() != Path(args.show_yaml).resolve()] if out.is_dir() else []
+    if others and not args.force:
+        raise SpeculationError(f"{out}: the output folder is not empty; pass --force to overwrite its "
+                               "show.yaml and appearances.csv")
+    config = load_config(args.config)
+    result = ingest(args.episodes, args.show_yaml, config, weight=args.weight)
+    # Check the folder as `speculation score` will read it before writing anything where the user asked.
+    with tempfile.TemporaryDirectory(prefix="speculation-ingest-") as tmp:
+        staged = Path(tmp) / (out.resolve().name or "show")
+        write_files(result.files, staged)
+        problems = validate_show(staged)
+    if problems:  # pragma: no cover - the rules above should always produce a valid folder
+        raise SpeculationError(f"the ingested folder would not load: {problems[0]}", problems)
+    written = write_files(result.files, out)
+    a = result.appearances
+    counts = a["billing"].value_counts()
+    print(f"{len(a)} rows: {a['character'].nunique()} characters over {a['season'].nunique()} season(s) "
+          f"({', '.join(f'{counts.get(b, 0)} {b}' for b in ('main', 'recurring', 'guest'))} character-seasons)")
+    if len(result.dropped):
+        names = [f"{name} ({n})" for name, n in result.dropped.sort_values(ascending=False, kind="mergesort").items()]
+        shown = ", ".join(names[:12]) + (f", … {len(names) - 12} more" if len(names) > 12 else "")
+        print(f"dropped {int(result.dropped.sum())} rows of {len(names)} non-character speaker name(s): {shown}")
+    for note in result.notes:
+        print(note)
+    print(f"fate is '{config['ingest']['fate']}' everywhere: fill in deaths and departures by hand "
+          "(docs/data-curation-guide.md)")
+    print(f"wrote {', '.join(p.name for p in written)} to {out}/")
+    return 0
+
+
+def register(sub, common) -> None:
+    """Add the ``ingest`` sub-command to the ``speculation`` parser (called by :mod:`speculation.cli`)."""
+    p = sub.add_parser("ingest", help="build a show folder from an episode-level table (one row per character "
+                                      "per episode, line or scene)",
+                       description="Build a show folder (show.yaml + appearances.csv) from a table with one row "
+                                   "per character per episode (or per line/scene): columns season, episode, "
+                                   "character, optional actor, billing and a weight column. See docs/ingest.md.")
+    p.add_argument("episodes", metavar="EPISODES.csv", help="the episode-level table (CSV, UTF-8)")
+    p.add_argument("--show-yaml", required=True, metavar="FILE",
+                   help="the show's show.yaml (title, source, seasons); copied unchanged into the folder")
+    p.add_argument("--out", required=True, metavar="DIR", help="the show folder to create (its name is the slug)")
+    p.add_argument("--weight", metavar="COLUMN",
+                   help="column weighing each row (lines, scenes, seconds…) for finale_share; "
+                        "without it each row counts 1")
+    p.add_argument("--config", metavar="FILE", help="YAML file overriding default settings (section ingest:)")
+    p.add_argument("--force", action="store_true", help="overwrite show.yaml and appearances.csv in a non-empty --out")
+    p.set_defaults(func=cmd_ingest)

@@ -34,3 +34,26 @@ def load_library(path: str | Path | None = None) -> Library:
 __all__ = ["BUNDLED_LIBRARY", "FEATURES", "Library", "Problem", "ReturnModel", "ScoreResult", "Show",
            "SpeculationError", "build_features", "default_config", "fit_model", "load_config", "load_library",
            "load_show", "resolve_show", "score_show", "validate_show"]
+
+# Explanations, charts and the report (issue 5). `explain` is bound after importing the submodule of the same
+# name so `sp.explain(result, name)` is the function; the charts and the report are imported on first use.
+from .explain import explain_character, what_if  # noqa: E402
+
+explain = explain_character
+_LAZY = {name: "charts" for name in ("plot_ranking", "plot_waterfall", "plot_drivers", "plot_feature_map",
+                                     "plot_return_rates", "ranking_table", "waterfall_table", "drivers_table",
+                                     "feature_map_table", "return_rates_table")}
+_LAZY["score_artifacts"] = "report"
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ += ["explain", "explain_character", "what_if", *_LAZY]

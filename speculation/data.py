@@ -25,6 +25,7 @@ APPEARANCE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BILLINGS = ("main", "recurring", "guest")
 FATES = ("alive", "dead", "departed", "unknown")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+BULK_MIN_SHOWS = 2   # load_library reads libraries of this many shows or more in bulk (data_bulk.py)
 
 
 @dataclass
@@ -54,13 +55,19 @@ class Library:
     """Several shows, with their tables concatenated (``show`` column = slug) for vectorised stages."""
 
     shows: dict[str, Show] = field(default_factory=dict)
+    # The concatenated tables, when load_library built them in bulk (see data_bulk.py); else made on use.
+    _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     @property
     def seasons(self) -> pd.DataFrame:
+        if self._tables is not None:
+            return self._tables["seasons"].copy(deep=False)
         return _concat([s.seasons for s in self.shows.values()], ["show", "season", "episodes", "year", "setting_year"])
 
     @property
     def appearances(self) -> pd.DataFrame:
+        if self._tables is not None:
+            return self._tables["appearances"].copy(deep=False)
         return _concat([s.appearances for s in self.shows.values()], ["show"] + APPEARANCE_COLUMNS)
 
     @property
@@ -71,7 +78,8 @@ class Library:
         """A copy of this library where ``show`` is added, or replaces the show with its slug."""
         shows = dict(self.shows)
         shows[show.slug] = show
-        return Library(dict(sorted(shows.items())))
+        same = self._tables is not None and self.shows.get(show.slug) is show
+        return Library(dict(sorted(shows.items())), _tables=self._tables if same else None)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -212,7 +220,8 @@ def _read_appearances(path: Path, slug: str, seasons: pd.DataFrame, problems: li
 
     season = integer("season", 1)
     listed = set(seasons["season"].tolist())
-    unlisted = season.notna() & ~season.isin(listed)
+    # With no readable season list, show.yaml's own problem is the one to report, not every row.
+    unlisted = season.notna() & ~season.isin(listed) & bool(listed)
     _bad(problems, file, raw, unlisted, "season",
          "a season listed in show.yaml (" + ", ".join(map(str, sorted(listed))) + ")")
     season = season.where(~unlisted)
@@ -317,8 +326,15 @@ def show_folders(library_dir: str | Path) -> list[Path]:
 
 
 def load_library(library_dir: str | Path) -> Library:
-    """Load every show folder in ``library_dir``; the first invalid show stops with its problem."""
-    return Library({p.name: load_show(p) for p in show_folders(library_dir)})
+    """Load every show folder in ``library_dir``; the first invalid show stops with its problem.
+
+    Libraries of ``BULK_MIN_SHOWS`` shows or more are loaded by the equivalent bulk path of data_bulk.py.
+    """
+    folders = show_folders(library_dir)
+    if len(folders) >= BULK_MIN_SHOWS:
+        from .data_bulk import load_library_bulk
+        return load_library_bulk(folders)
+    return Library({p.name: load_show(p) for p in folders})
 
 
 def resolve_show(spec: str | Path, library: Library) -> Show:

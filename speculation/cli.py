@@ -65,12 +65,9 @@ def cmd_score(args) -> int:
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
     extra = {}
     if not args.no_charts:
-        try:
-            from .report import score_artifacts  # charts and report.html (issue 5, in progress)
-        except ModuleNotFoundError:
-            score_artifacts = None
-        if score_artifacts is not None:
-            extra = score_artifacts(result)
+        from .report import score_artifacts  # charts (PNG + SVG + CSV twins) and report.html
+
+        extra = score_artifacts(result)
     written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
                                   extra_files=extra)
     r = result.ranking
@@ -163,16 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub, common) -> None:
     """Sub-commands living in their own modules register themselves here (explain, backtest, ingest)."""
-    import importlib
+    from . import cli_backtest, cli_explain, cli_ingest
 
-    for module in ("speculation.cli_explain", "speculation.cli_backtest", "speculation.cli_ingest"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(sub, common)
+    for module in (cli_explain, cli_backtest, cli_ingest):
+        module.register(sub, common)
 
 
 def main(argv: list[str] | None = None) -> int:

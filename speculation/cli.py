@@ -71,10 +71,18 @@ def cmd_score(args) -> int:
     written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
                                   extra_files=extra)
     r = result.ranking
-    view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]]
+    view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]
+             + (["hard_fact"] if "hard_fact" in r else [])]
     print(f"{show.title}: who returns in season {result.season + 1}?  "
           f"(model fitted on {result.training['transitions']} transitions from {result.training['shows']} shows)")
     print(format_table(view))
+    if result.claims is not None:
+        c = result.claims
+        hard = int((c["hard_fact"] != "").sum())
+        judged = c["agrees"].dropna()
+        print(f"\nclaims.csv: {len(c)} claim(s), {hard} hard fact(s) applied as overrides (final_probability); "
+              f"the model agrees with {int(judged.sum())} of {len(judged)} directional claims about scored "
+              f"characters")
     print(f"\nwrote {len(written)} files to {out}/")
     return 0
 

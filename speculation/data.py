@@ -25,6 +25,7 @@ APPEARANCE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BILLINGS = ("main", "recurring", "guest")
 FATES = ("alive", "dead", "departed", "unknown")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CLAIMS_FILE = "claims.csv"  # optional: what publications said about the next season (claims.py)
 BULK_MIN_SHOWS = 2   # load_library reads libraries of this many shows or more in bulk (data_bulk.py)
 
 
@@ -38,6 +39,7 @@ class Show:
     meta: dict[str, Any]
     seasons: pd.DataFrame       # show, season, episodes, year, setting_year
     appearances: pd.DataFrame   # show + APPEARANCE_COLUMNS, typed
+    claims: pd.DataFrame | None = None   # claims.csv when the folder has one (see claims.py), else None
 
     @property
     def last_season(self) -> int:
@@ -301,10 +303,15 @@ def _load(path: Path, problems: list[Problem]) -> Show | None:
         return None
     if not problems:
         _check_fates(slug, meta, appearances, str(path / "appearances.csv"), problems)
+    claims = None
+    if (path / CLAIMS_FILE).exists() and not problems:
+        from .claims import read_claims
+        claims = read_claims(path / CLAIMS_FILE, set(appearances["character"]), problems)
     if problems:
         return None
     appearances = appearances.astype({"season": "int64", "episodes": "int64", "in_finale": "int64"})
-    return Show(slug=slug, title=meta["title"], path=path, meta=meta, seasons=seasons, appearances=appearances)
+    return Show(slug=slug, title=meta["title"], path=path, meta=meta, seasons=seasons, appearances=appearances,
+                claims=claims)
 
 
 def load_show(path: str | Path) -> Show:

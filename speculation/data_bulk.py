@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import APPEARANCE_COLUMNS, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Library, Show, \
+from .data import APPEARANCE_COLUMNS, CLAIMS_FILE, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Library, Show, \
     _read_show_yaml, load_show
 from .errors import Problem
 
@@ -114,8 +114,8 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
             data = (path / "appearances.csv").read_bytes()
         except OSError:
             data = None
-        if problems or meta is None or data is None:
-            suspect.add(path.name)
+        if problems or meta is None or data is None or (path / CLAIMS_FILE).exists():
+            suspect.add(path.name)   # loaded one by one (claims.csv is read and checked there)
             continue
         metas[path.name] = (slug, meta)
         text = _plain_csv(data)

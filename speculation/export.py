@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import SpeculationError
-from .features import FEATURES
+from .features import FEATURES, describe
 
 __all__ = ["FORMATS", "write_files", "render_ranking", "ranking_outputs", "manifest", "write_score_outputs",
-           "top_reasons"]
+           "top_reasons", "character_reasons"]
 
 FORMATS = ("csv", "md", "json", "html")
 
@@ -61,12 +61,24 @@ def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def top_reasons(row: pd.Series, features: list[str], n: int = 2) -> str:
-    """The ``n`` largest contributions in plain words, e.g. "+ in the finale; − died on screen"."""
+def top_reasons(row: pd.Series, features: list[str], n: int = 2, values=None) -> str:
+    """The ``n`` largest contributions in plain words, e.g. "+ in the finale; − died on screen".
+
+    ``values`` (the character's feature values, a mapping) words 0/1 features by their value, so an absence
+    that raises the chance reads "+ did not die on screen".
+    """
     contrib = pd.Series({f: row[f"contrib_{f}"] for f in features})
     contrib = contrib[contrib.abs() > 1e-9]
     order = contrib.abs().sort_values(ascending=False, kind="mergesort").index[:n]
-    return "; ".join(f"{'+' if contrib[f] > 0 else '−'} {FEATURES[f].label}" for f in order)
+    return "; ".join(f"{'+' if contrib[f] > 0 else '−'} {describe(f, None if values is None else values[f])}"
+                     for f in order)
+
+
+def character_reasons(result, n: int = 2) -> list[str]:
+    """``top_reasons`` for every row of ``result.ranking``, worded with each character's feature values."""
+    values = result.features.set_index("character")
+    return [top_reasons(row, result.feature_names, n, values.loc[row["character"]])
+            for _, row in result.ranking.iterrows()]
 
 
 def percent(p: float) -> str:
@@ -85,8 +97,11 @@ def _people_table(result) -> pd.DataFrame:
     if "low" in r:
         level = int(round(100 * result.config["uncertainty"]["level"]))
         table[f"{level}% interval"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in zip(r["low"], r["high"])]
+    if "hard_fact" in r:   # claims.csv overrides: flagged, the model's probability kept beside them
+        table["hard fact"] = r["hard_fact"].map({"returns": "confirmed return", "leaves": "confirmed exit"}
+                                                ).fillna("")
     table["logit"] = r["logit"].map("{:+.2f}".format)
-    table["main reasons"] = [top_reasons(row, result.feature_names) for _, row in r.iterrows()]
+    table["main reasons"] = character_reasons(result)
     return table
 
 
@@ -121,6 +136,8 @@ def render_ranking(result, fmt: str) -> str:
                    "model": {"intercept": result.model.intercept_,
                              "weights": result.model.weights().to_dict(orient="records")},
                    "ranking": json.loads(result.ranking.to_json(orient="records", double_precision=15))}
+        if result.claims is not None:
+            payload["claims"] = json.loads(result.claims.to_json(orient="records", double_precision=15))
         return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     if fmt == "html":
         table = _people_table(result).to_html(index=False, escape=True, border=0, classes="ranking")
@@ -141,6 +158,8 @@ def ranking_outputs(result, formats: list[str] | tuple[str, ...] = FORMATS) -> d
     files["model_weights.csv"] = _csv(result.model.weights())
     if not result.selection.empty:
         files["model_selection.csv"] = _csv(result.selection)
+    if result.claims is not None:
+        files["claims_vs_model.csv"] = _csv(result.claims)
     return files
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .data import Library, Show
 
-__all__ = ["FEATURES", "Feature", "build_features", "feature_docs_markdown"]
+__all__ = ["FEATURES", "Feature", "build_features", "describe", "feature_docs_markdown"]
 
 BILLING_LEVEL = {"guest": 0, "recurring": 1, "main": 2}
 
@@ -26,6 +26,7 @@ class Feature:
     label: str        # plain words for charts, e.g. "died on screen"
     group: str        # role importance / finale prominence / departure history / time jump and age
     definition: str   # the one-line definition in docs/features.md
+    absent: str | None = None   # for 0/1 features: plain words for value 0, e.g. "did not die on screen"
 
 
 FEATURES: dict[str, Feature] = {f.name: f for f in [
@@ -38,7 +39,7 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
     Feature("seasons_as_main", "seasons as main cast so far", "role importance",
             "Number of seasons up to and including this one in which the character is billed main."),
     Feature("in_finale", "in the finale", "finale prominence",
-            "1 if the character appears in the season's last episode, else 0."),
+            "1 if the character appears in the season's last episode, else 0.", "not in the finale"),
     Feature("finale_share_rel", "finale share vs. an equal split", "finale prominence",
             "Finale share times the number of characters in the finale (1 = an equal share, 0 = absent), capped "
             "at 3; blank shares are imputed (see finale_share_imputed)."),
@@ -47,11 +48,13 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
             "1 = most prominent, 1/n = least, 0 = not in the finale."),
     Feature("finale_share_imputed", "finale share was imputed", "finale prominence",
             "1 if the character is in the finale but its finale_share was blank and imputed: the share not "
-            "accounted for by known shares is split in proportion to the characters' episodes that season."),
+            "accounted for by known shares is split in proportion to the characters' episodes that season.",
+            "finale share known (not imputed)"),
     Feature("died", "died on screen", "departure history",
-            "1 if the character's fate at the end of the season is dead."),
+            "1 if the character's fate at the end of the season is dead.", "did not die on screen"),
     Feature("written_out", "written out / left alive", "departure history",
-            "1 if the character's fate at the end of the season is departed (written out or left alive)."),
+            "1 if the character's fate at the end of the season is departed (written out or left alive).",
+            "not written out"),
     Feature("show_churn", "how much the show churns its cast", "departure history",
             "Share of the show's characters who did not return over its earlier season-to-season transitions, "
             "shrunk towards features.churn_prior by features.churn_prior_weight pseudo-characters."),
@@ -62,11 +65,28 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
             "features.default_time_jump_years when either is unknown."),
     Feature("big_time_jump", "big time jump before next season", "time jump and age",
             "1 if the next season is set at least features.big_jump_years (5) in-universe years later, else 0; "
-            "an indicator rather than the years, so a show's unusual jump is never extrapolated linearly."),
+            "an indicator rather than the years, so a show's unusual jump is never extrapolated linearly.",
+            "no big time jump before next season"),
     Feature("age_over_threshold", "years over age threshold at next season", "time jump and age",
             "Years by which the character's age at the next season's setting year exceeds "
             "features.age_threshold (0 when below, or when birth year or setting years are unknown)."),
 ]}
+
+
+
+def describe(feature: str, value: float | None = None) -> str:
+    """Plain words for a feature at a character's value: the label, or for a 0/1 feature at 0 its negation.
+
+    So a character who did not die reads "did not die on screen" rather than "died on screen" when that
+    absence is what raises its chance.
+    """
+    f = FEATURES.get(feature)
+    if f is None:
+        return feature
+    if f.absent is not None and value is not None and not pd.isna(value) and float(value) == 0.0:
+        return f.absent
+    return f.label
+
 
 ID_COLUMNS = ["show", "season", "character", "actor", "billing", "episodes", "fate", "finale_share"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import charts
 from .explain import character_slugs, explain_character, format_value, points_factor
-from .export import percent, top_reasons
+from .export import character_reasons, percent
 from .features import FEATURES
 
 __all__ = ["score_artifacts", "render_report", "figure_bytes"]
@@ -122,12 +122,15 @@ def _ranking_rows(result, slugs: dict[str, str]) -> str:
     level = round(100 * result.config["uncertainty"]["level"])
     head = ["#", "character", "actor", "billing", "probability"]
     head += [f"{level}% interval", "rank range"] if has_interval else []
+    has_facts = "hard_fact" in r
+    head += ["hard fact"] if has_facts else []
     head += ["main reasons"]
     numeric = {"#", "probability", f"{level}% interval", "rank range"}
     out = ["<table class=\"ranking\"><thead><tr>" + "".join(
         f"<th class=\"num\">{_e(h)}</th>" if h in numeric else f"<th>{_e(h)}</th>" for h in head)
         + "</tr></thead><tbody>"]
-    for row in r.to_dict("records"):
+    reasons = character_reasons(result)
+    for row, why in zip(r.to_dict("records"), reasons):
         colour = charts.BILLING_COLOURS.get(row["billing"], charts.NEUTRAL)
         cells = [f"<td class=\"num\">{int(row['rank'])}</td>",
                  f"<td><a href=\"#c-{_e(slugs[row['character']])}\">{_e(row['character'])}</a></td>",
@@ -139,10 +142,36 @@ def _ranking_rows(result, slugs: dict[str, str]) -> str:
         if has_interval:
             cells.append(f"<td class=\"num\">{_e(percent(row['low']))} – {_e(percent(row['high']))}</td>")
             cells.append(f"<td class=\"num\">{int(row['rank_low'])} – {int(row['rank_high'])}</td>")
-        cells.append(f"<td>{_e(top_reasons(row, result.feature_names))}</td>")
+        if has_facts:
+            cells.append(f"<td>{_e(HARD_FACT_WORDS.get(row['hard_fact'], ''))}</td>")
+        cells.append(f"<td>{_e(why)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+HARD_FACT_WORDS = {"returns": "confirmed return", "leaves": "confirmed exit"}
+
+
+def _claims_section(result) -> str:
+    """What the show's claims.csv says, beside the model (empty when the show has no claims.csv)."""
+    c = result.claims
+    if c is None:
+        return ""
+    rows = []
+    for row in c.to_dict("records"):
+        p = row["probability"]
+        model = "not scored (not in this season)" if pd.isna(p) else f"#{int(row['rank'])}, {percent(p)}"
+        agree = {1: "agrees", 0: "disagrees"}.get(None if pd.isna(row["agrees"]) else int(row["agrees"]), "—")
+        rows.append(f"<tr><td class=\"nowrap\">{_e(row['date'])}</td><td>{_e(row['source'])}</td>"
+                    f"<td>{_e(row['character'])}</td><td>{_e(row['stance'])}</td><td>{_e(model)}</td>"
+                    f"<td>{_e(agree)}</td></tr>")
+    return ("<section id=\"claims\"><h2>What has been published</h2>\n<p>The show's claims.csv, beside the "
+            "model. Claims never enter the model or its backtests; a <em>confirmed</em> return or a "
+            "<em>departed</em> exit is applied afterwards as a hard fact (ranking.csv: hard_fact and "
+            "final_probability), and the model's own probability is kept.</p>\n<table><thead><tr><th>date</th>"
+            "<th>source</th><th>character</th><th>stance</th><th>model</th><th>model vs claim</th></tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table></section>")
 
 
 def _explain_rows(ex: pd.DataFrame) -> str:
@@ -247,13 +276,13 @@ def render_report(result, chart_svgs: dict[str, str], waterfall_svgs: dict[str, 
     fig_html = "\n".join(f"<figure id=\"chart-{name}\"><h3>{_e(title)}</h3>{chart_svgs[name]}"
                          f"<figcaption>{_e(caption)}</figcaption></figure>" for name, title, caption in figures)
     details = []
-    for row in r.to_dict("records"):
+    for row, why in zip(r.to_dict("records"), character_reasons(result)):
         name = row["character"]
         interval = (f" ({level}%: {percent(row['low'])} – {percent(row['high'])})" if "low" in r else "")
         details.append(
             f"<details id=\"c-{_e(slugs[name])}\"><summary><strong>{int(row['rank'])}. {_e(name)}</strong> — "
             f"<span class=\"p\">{_e(percent(row['probability']))}</span>{_e(interval)} · {_e(row['billing'])} · "
-            f"<span class=\"why\">{_e(top_reasons(row, result.feature_names))}</span></summary>\n"
+            f"<span class=\"why\">{_e(why)}</span></summary>\n"
             f"{waterfall_svgs[name]}\n{_explain_rows(explained[name])}\n"
             f"<p class=\"small\">Files: charts/waterfall/{_e(slugs[name])}.svg and .csv. Points: {factor:.1f} "
             f"per unit of log-odds.</p></details>")
@@ -266,6 +295,7 @@ def render_report(result, chart_svgs: dict[str, str], waterfall_svgs: dict[str, 
 {_ranking_rows(result, slugs)}
 <p class="small">Main reasons: the two largest contributions (+ raises, − lowers the chance).{rank_note}</p>
 </section>
+{_claims_section(result)}
 <section id="charts"><h2>Charts</h2>
 {fig_html}</section>
 <section id="characters"><h2>Every character explained</h2>

@@ -15,6 +15,7 @@ from .config import default_config
 from .data import Library, Show
 from .errors import SpeculationError
 from .features import FEATURES, build_features
+from .claims import apply_hard_facts, claims_table
 from .model import ReturnModel, select_C
 from .uncertainty import bootstrap_intervals
 
@@ -34,6 +35,7 @@ class ScoreResult:
     selection: pd.DataFrame          # grouped-CV log loss per C (empty when C was fixed)
     config: dict
     training: dict = field(default_factory=dict)   # counts describing the training data
+    claims: pd.DataFrame | None = None  # the show's claims.csv beside the model (claims.claims_table), or None
 
     @property
     def feature_names(self) -> list[str]:
@@ -95,7 +97,7 @@ def score_show(show: Show, library: Library | None = None, config: dict | None =
     u = config["uncertainty"]
     intervals = bootstrap_intervals(model, train, scored, u["n_boot"], u["level"], u["seed"])
     features = list(model.features)
-    ranking = rank_table(scored, contributions, intervals, features)
+    ranking = apply_hard_facts(rank_table(scored, contributions, intervals, features), show.claims)
     order = scored.set_index("character").loc[ranking["character"]].reset_index()
     p = config["points"]
     points = model.points_table(train, pdo=p["pdo"], base_points=p["base_points"], base_odds=p["base_odds"])
@@ -103,4 +105,5 @@ def score_show(show: Show, library: Library | None = None, config: dict | None =
                 "show_seasons": int(train[["show", "season"]].drop_duplicates().shape[0]),
                 "return_rate": float(train["returned"].mean()), "C": float(model.C)}
     return ScoreResult(show=show, season=show.last_season, ranking=ranking, features=order, model=model,
-                       points=points, selection=selection, config=config, training=training)
+                       points=points, selection=selection, config=config, training=training,
+                       claims=None if show.claims is None else claims_table(show.claims, ranking))

@@ -168,10 +168,10 @@ def _interval_level(data) -> str:
 # ------------------------------------------------------------------------------------------------ ranking
 def ranking_table(data) -> pd.DataFrame:
     """The numbers of :func:`plot_ranking`: rank, character, actor, billing, probability (+ low, high,
-    rank_low, rank_high when the run has intervals), in rank order."""
+    rank_low, rank_high when the run has intervals; hard_fact when the show has a claims.csv), in rank order."""
     r = _ranking(data)
     cols = [c for c in ["rank", "character", "actor", "billing", "probability", "low", "high", "rank_low",
-                        "rank_high"] if c in r.columns]
+                        "rank_high", "hard_fact"] if c in r.columns]
     return r[cols].reset_index(drop=True).copy()
 
 
@@ -183,6 +183,9 @@ def plot_ranking(data, ax=None, title: str | None = None):
     t = ranking_table(data)
     n = len(t)
     labels = [f"{r}. {c}" for r, c in zip(t["rank"], t["character"])]
+    if "hard_fact" in t:   # claims.csv hard facts are flagged beside the model's bar, never drawn into it
+        marks = {"returns": " (confirmed return)", "leaves": " (confirmed exit)"}
+        labels = [lab + marks.get(f, "") for lab, f in zip(labels, t["hard_fact"].fillna(""))]
     owned = ax is None
     top, bottom = 1.05, 0.6
     if owned:

@@ -64,6 +64,9 @@ def test_report_has_a_claims_section_only_when_there_are_claims(cli, tiny_librar
     r = cli("score", "show-0", "--library", str(tiny_library), "--out", str(tmp_path / "b"))
     page = (tmp_path / "b" / "report.html").read_text("utf-8")
     assert r.returncode == 0 and 'id="claims"' in page and "Example Weekly" in page
+    twin = pd.read_csv(tmp_path / "b" / "charts" / "ranking.csv").set_index("character")
+    assert twin.loc["Eve", "hard_fact"] == "returns"          # the chart's table twin carries the flag
+    assert "Eve (confirmed return)" in (tmp_path / "b" / "charts" / "ranking.svg").read_text("utf-8")
 
 
 def test_bad_claims_are_one_line_errors_and_validate_lists_them_all(cli, tiny_library, tmp_path):

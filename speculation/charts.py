@@ -133,6 +133,14 @@ def _rows_layout(n: int, top: float, bottom: float) -> float:
     return top + bottom + ROW_IN * max(n, 1)
 
 
+def _labelled_rows_axes(ax, labels, top: float, bottom: float, right: float = 0.3):
+    """``(fig, ax)``: the given axes, or a new figure sized for one row per label with room for the labels."""
+    if ax is None:
+        fig = _new_figure(WIDTH_IN, _rows_layout(len(labels), top, bottom))
+        ax = _axes_in(fig, _text_width_in(labels) + 0.3, right, top, bottom)
+    return ax.figure, ax
+
+
 def _style_axes(ax) -> None:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
@@ -325,12 +333,7 @@ def plot_waterfall(data, character: str | None = None, ax=None, min_abs: float =
     parts = _waterfall_parts(t, _question(data), title)
     n = len(t)
     owned = ax is None
-    top, bottom = 0.75, 0.6
-    if owned:
-        left = _text_width_in(t["label"]) + 0.3
-        fig = _new_figure(WIDTH_IN, _rows_layout(n, top, bottom))
-        ax = _axes_in(fig, left, 0.3, top, bottom)
-    fig = ax.figure
+    fig, ax = _labelled_rows_axes(ax, t["label"], top=0.75, bottom=0.6)
     y = np.arange(n)
     moving, c, colours = parts["moving"], t["contribution"].to_numpy(), parts["colours"]
     ax.barh(y[moving], c[moving], left=t["start"][moving], height=0.62, color=colours[moving], zorder=2)
@@ -468,12 +471,7 @@ def plot_drivers(data, ax=None, title: str | None = None):
     t = drivers_table(data)
     n = len(t)
     owned = ax is None
-    top, bottom = 0.75, 1.25
-    if owned:
-        left = _text_width_in(t["label"]) + 0.3
-        fig = _new_figure(WIDTH_IN, _rows_layout(n, top, bottom))
-        ax = _axes_in(fig, left, 0.3, top, bottom)
-    fig = ax.figure
+    fig, ax = _labelled_rows_axes(ax, t["label"], top=0.75, bottom=1.25)
     y = np.arange(n)
     wstd = t["weight_std"].to_numpy()
     colours = np.where(wstd > 0, RAISES, np.where(wstd < 0, LOWERS, NEUTRAL))

@@ -33,22 +33,11 @@ def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd
     Problems are appended (every one, for ``speculation validate``), each naming file, line and column.
     Rows come back sorted by date, then character, then source, so outputs are deterministic.
     """
+    from .data import read_text_table
+
     file = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(file, "expected UTF-8 text"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(file, "empty file: expected a header row " + ",".join(CLAIM_COLUMNS)))
-        return None
-    except pd.errors.ParserError as exc:
-        problems.append(Problem(file, f"not a well-formed CSV ({str(exc).strip()})"))
-        return None
-    missing = [c for c in CLAIM_COLUMNS if c not in raw.columns]
-    if missing:
-        problems.append(Problem(file, "missing required column(s) " + ", ".join(missing) + " in the header row",
-                                line=1))
+    raw = read_text_table(path, CLAIM_COLUMNS, problems)
+    if raw is None:
         return None
     raw = raw[CLAIM_COLUMNS].apply(lambda s: s.str.strip())
     before = len(problems)

@@ -49,7 +49,7 @@ def _markdown(result) -> str:
              "- **walk-forward**: show X at the end of season s is predicted by a model fitted on every other show "
              "plus X's transitions known by then (seasons < s); never season s + 1 onwards.",
              "- **leave-one-show-out**: fitted on the other shows only.",
-             f"- Baselines: " + "; ".join(f"`{k}` = {v}" for k, v in METHODS.items() if k != "model") +
+             "- Baselines: " + "; ".join(f"`{k}` = {v}" for k, v in METHODS.items() if k != "model") +
              f". Hard yes/no baselines give {HARD_CLIP[1]:g} / {HARD_CLIP[0]:g}.",
              f"- ECE over {result.n_bins} quantile bins; accuracy predicts a return when p > 0.5. "
              "Details: docs/evaluation.md.", ""]

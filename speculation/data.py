@@ -178,26 +178,36 @@ def _bad(problems: list[Problem], file: str, frame: pd.DataFrame, mask: pd.Serie
         problems.append(Problem(file, f"expected {expected}, got {got!r}", line=int(idx) + 2, column=column))
 
 
-def _read_appearances(path: Path, slug: str, seasons: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
+def read_text_table(path: Path, required: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """A CSV file as text cells (no type guessing), or None with one problem when it cannot be read as a
+    UTF-8 CSV holding the ``required`` columns in its header row."""
     file = str(path)
-    if not path.is_file():
-        problems.append(Problem(file, "missing: every show folder needs an appearances.csv (see docs/data-format.md)"))
-        return None
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False)
     except UnicodeDecodeError:
         problems.append(Problem(file, "expected UTF-8 text"))
         return None
     except pd.errors.EmptyDataError:
-        problems.append(Problem(file, "empty file: expected a header row " + ",".join(REQUIRED_COLUMNS)))
+        problems.append(Problem(file, "empty file: expected a header row " + ",".join(required)))
         return None
     except pd.errors.ParserError as exc:
         problems.append(Problem(file, f"not a well-formed CSV ({str(exc).strip()})"))
         return None
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    missing = [c for c in required if c not in raw.columns]
     if missing:
         problems.append(Problem(file, "missing required column(s) " + ", ".join(missing) + " in the header row",
                                 line=1))
+        return None
+    return raw
+
+
+def _read_appearances(path: Path, slug: str, seasons: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
+    file = str(path)
+    if not path.is_file():
+        problems.append(Problem(file, "missing: every show folder needs an appearances.csv (see docs/data-format.md)"))
+        return None
+    raw = read_text_table(path, REQUIRED_COLUMNS, problems)
+    if raw is None:
         return None
     if raw.empty:
         problems.append(Problem(file, "no rows: expected one row per character per season"))

@@ -16,7 +16,6 @@ and dtypes (tested in tests/test_data_bulk.py).
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import numpy as np

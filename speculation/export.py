@@ -17,11 +17,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .errors import SpeculationError
-from .features import FEATURES, describe
+from .features import describe
 
 __all__ = ["FORMATS", "write_files", "render_ranking", "ranking_outputs", "manifest", "write_score_outputs",
            "top_reasons", "character_reasons"]

@@ -14,7 +14,7 @@ import pandas as pd
 from .config import default_config
 from .data import Library, Show
 from .errors import SpeculationError
-from .features import FEATURES, build_features
+from .features import build_features
 from .claims import apply_hard_facts, claims_table
 from .model import ReturnModel, select_C
 from .uncertainty import bootstrap_intervals

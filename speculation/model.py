@@ -147,7 +147,9 @@ def fit_logistic(z: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarr
     e.g. from the full-data fit for bootstrap refits); the optimum is the same. Returns ``(coef, intercept)``.
     """
     n, p = z.shape
-    X = np.hstack([z, np.ones((n, 1))])
+    X = np.empty((n, p + 1))   # the features and an intercept column, built in one allocation
+    X[:, :p] = z
+    X[:, p] = 1.0
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     penalty = np.ones(p + 1)
     penalty[-1] = 0.0
@@ -156,7 +158,7 @@ def fit_logistic(z: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarr
         eta = X @ beta
         prob = sigmoid(eta)
         grad = C * (X.T @ (s * (prob - y))) + penalty * beta
-        hess = C * (X.T * (s * prob * (1 - prob))) @ X + np.diag(penalty) + 1e-12 * np.eye(p + 1)
+        hess = C * ((X.T * (s * prob * (1 - prob))) @ X) + np.diag(penalty) + 1e-12 * np.eye(p + 1)
         step = np.linalg.solve(hess, grad)
         beta -= step
         if np.max(np.abs(step)) < tol:

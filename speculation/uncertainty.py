@@ -23,9 +23,11 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
     if n_boot <= 0 or scored.empty:
         return None
     feats = list(model.features)
-    z_train = (train[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
-    z_scored = (scored[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
     used = model.coef_ != 0
+    # only the used columns, once: each refit then copies just its resampled rows
+    z_train = (train[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
+    z_train = np.ascontiguousarray(z_train[:, used])
+    z_scored = (scored[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
     y = train["returned"].to_numpy(dtype=float)
     base_w = class_weights(y, model.class_weight)
     groups = pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str), sort=True)[0]
@@ -42,7 +44,7 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
             if yk.min() == yk.max():  # a degenerate resample: fall back to the fitted model
                 probs[b] = sigmoid(model.decision_function(scored))
                 continue
-            coef, intercept = fit_logistic(z_train[keep][:, used], yk, float(model.C), w[keep], init=warm)
+            coef, intercept = fit_logistic(z_train[keep], yk, float(model.C), w[keep], init=warm)
             probs[b] = sigmoid(z_scored[:, used] @ coef + intercept)
     alpha = (1 - level) / 2
     ranks = (-probs).argsort(axis=1, kind="stable").argsort(axis=1) + 1

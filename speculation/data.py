@@ -46,6 +46,11 @@ class Show:
         return int(self.seasons["season"].max())
 
     @property
+    def unrecorded(self) -> pd.DataFrame:
+        """Character-seasons show.yaml declares unrecorded (see :func:`unrecorded_table`)."""
+        return unrecorded_table(self.slug, self.meta)
+
+    @property
     def next_setting_year(self) -> float:
         """In-universe year of the season after the last one, when show.yaml announces it."""
         value = (self.meta.get("next_season") or {}).get("setting_year")
@@ -75,6 +80,11 @@ class Library:
     @property
     def next_setting_years(self) -> pd.Series:
         return pd.Series({slug: s.next_setting_year for slug, s in self.shows.items()}, dtype=float)
+
+    @property
+    def unrecorded(self) -> pd.DataFrame:
+        return _unrecorded_frame([(s.slug, e["character"], int(n)) for s in self.shows.values()
+                                  for e in (s.meta.get("unrecorded") or []) for n in e["seasons"]])
 
     def with_show(self, show: Show) -> "Library":
         """A copy of this library where ``show`` is added, or replaces the show with its slug."""
@@ -152,6 +162,19 @@ def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
         if not isinstance(rad, list) or not all(isinstance(r, dict) and isinstance(r.get("character"), str)
                                                 and _is_int(r.get("season")) for r in rad):
             problems.append(Problem(file, "key 'returns_after_death' must be a list of {character, season, note}"))
+    unrecorded = meta.get("unrecorded")
+    if unrecorded is not None:
+        numbers = {e.get("number") for e in seasons if isinstance(e, dict)}
+        if not isinstance(unrecorded, list):
+            problems.append(Problem(file, "key 'unrecorded' must be a list of {character, seasons, note}"))
+        else:
+            for i, entry in enumerate(unrecorded, start=1):
+                ok = (isinstance(entry, dict) and isinstance(entry.get("character"), str) and entry["character"].strip()
+                      and isinstance(entry.get("seasons"), list) and entry["seasons"]
+                      and all(_is_int(n) and n in numbers for n in entry["seasons"]))
+                if not ok:
+                    problems.append(Problem(file, f"key 'unrecorded', entry {i}: expected {{character: NAME, seasons: "
+                                                  f"[season numbers listed under 'seasons'], note: TEXT}}, got {entry!r}"))
     est = meta.get("estimated_columns")
     if est is not None and not (isinstance(est, list) and all(c in APPEARANCE_COLUMNS for c in est)):
         problems.append(Problem(file, "key 'estimated_columns' must list columns of appearances.csv, got " + repr(est)))
@@ -294,6 +317,32 @@ def _check_fates(slug: str, meta: dict, appearances: pd.DataFrame, file: str, pr
                                           f"under returns_after_death in show.yaml", column="fate"))
 
 
+def unrecorded_table(slug: str, meta: dict) -> pd.DataFrame:
+    """show, character, season for every season show.yaml lists under ``unrecorded``: the character appears
+    there (or may) but has no row, so its transition into that season is unknown rather than a non-return."""
+    return _unrecorded_frame([(slug, e["character"], int(n)) for e in (meta.get("unrecorded") or [])
+                              for n in e["seasons"]])
+
+
+def _unrecorded_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame({"show": pd.Series([r[0] for r in rows], dtype=object),
+                         "character": pd.Series([r[1] for r in rows], dtype=object),
+                         "season": pd.Series([r[2] for r in rows], dtype="int64")})
+
+
+def _check_unrecorded(meta: dict, appearances: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+    """A season listed as unrecorded for a character must not also have a row for it."""
+    listed = {(e["character"], int(n)) for e in (meta.get("unrecorded") or []) for n in e["seasons"]}
+    if not listed:
+        return
+    clash = [(c, int(s)) in listed for c, s in zip(appearances["character"], appearances["season"])]
+    for idx in np.flatnonzero(clash):
+        row = appearances.iloc[idx]
+        problems.append(Problem(file, f"{row['character']!r} has a row for season {int(row['season'])}, which "
+                                      f"show.yaml lists under 'unrecorded'; expected one or the other",
+                                line=int(appearances.index[idx]) + 2, column="season"))
+
+
 def validate_show(path: str | Path) -> list[Problem]:
     """Every problem in the show folder at ``path`` (empty list = valid)."""
     problems: list[Problem] = []
@@ -313,6 +362,7 @@ def _load(path: Path, problems: list[Problem]) -> Show | None:
         return None
     if not problems:
         _check_fates(slug, meta, appearances, str(path / "appearances.csv"), problems)
+        _check_unrecorded(meta, appearances, str(path / "appearances.csv"), problems)
     claims = None
     if (path / CLAIMS_FILE).exists() and not problems:
         from .claims import read_claims

@@ -204,6 +204,14 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
                        for r in declared):
                 suspect.add(folder)
 
+    # a season listed under 'unrecorded' must not also have a row (load_show then names the row)
+    listed = {(folder, e.get("character"), n) for folder, (_, meta) in metas.items()
+              for e in (meta.get("unrecorded") or []) if isinstance(e, dict) for n in (e.get("seasons") or [])}
+    if listed:
+        for folder, character, number in zip(raw["folder"], raw["character"], season):
+            if (folder, character, number) in listed:
+                suspect.add(folder)
+
     # ----------------------------------------------------------------------------------- typed tables
     keep = ~raw["folder"].isin(suspect).to_numpy()
     slugs = raw["folder"].map({name: metas[name][0] for name in metas})

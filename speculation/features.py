@@ -4,7 +4,8 @@ Each feature is declared once in :data:`FEATURES` with a chart label and a one-l
 the charts and the model all read this registry. The only forward-looking input is the *announced*
 in-universe year of the next season (time jumps are shown or announced when a season ends), used by
 ``time_jump_years`` and ``age_over_threshold``. The label ``returned`` is 1/0 when the next season is known,
-missing for each show's last season.
+missing for each show's last season and where show.yaml lists the next season as ``unrecorded`` for the
+character (it appears there but has no row, so whether it "returned" is not recorded data).
 """
 from __future__ import annotations
 
@@ -133,6 +134,16 @@ def _churn(a: pd.DataFrame, returned: pd.Series, prior: float, weight: float) ->
     return pd.Series(churn.reindex(pd.MultiIndex.from_arrays([a["show"], a["season"]])).to_numpy(), index=a.index)
 
 
+def _unrecorded_between(a: pd.DataFrame, first: pd.Series, unrecorded: pd.DataFrame) -> np.ndarray:
+    """Per row, the character's unrecorded seasons between its first season and this one: not absences."""
+    if unrecorded.empty:
+        return np.zeros(len(a), dtype=int)
+    pairs = a[["show", "character", "season"]].assign(first=first.to_numpy(), row=np.arange(len(a)))
+    hits = pairs.merge(unrecorded.rename(columns={"season": "gap"}), on=["show", "character"])
+    hits = hits.loc[(hits["gap"] > hits["first"]) & (hits["gap"] < hits["season"])]
+    return np.bincount(hits["row"].to_numpy(dtype=int), minlength=len(a))
+
+
 def build_features(source: Show | Library, config: dict | None = None) -> pd.DataFrame:
     """The feature table of a show or library: identifiers, every feature in FEATURES, and ``returned``.
 
@@ -155,7 +166,11 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
 
     present = pd.MultiIndex.from_arrays([a["show"], a["season"], a["character"]])
     nxt = pd.MultiIndex.from_arrays([a["show"], a["season"] + 1, a["character"]])
-    returned = pd.Series(np.where(has_next, nxt.isin(present).astype(float), np.nan), index=a.index)
+    # A next season show.yaml lists as unrecorded for the character is unknown, not a non-return.
+    unrecorded = library.unrecorded
+    hidden = pd.MultiIndex.from_arrays([unrecorded["show"], unrecorded["season"], unrecorded["character"]])
+    labelled = has_next & ~(nxt.isin(hidden) if len(hidden) else np.zeros(len(a), dtype=bool))
+    returned = pd.Series(np.where(labelled, nxt.isin(present).astype(float), np.nan), index=a.index)
 
     f = a[ID_COLUMNS].copy()
     f["billing_level"] = a["billing"].map(BILLING_LEVEL).astype(int)
@@ -172,7 +187,7 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
     f["written_out"] = (a["fate"] == "departed").astype(int)
     f["show_churn"] = _churn(a, returned, float(settings["churn_prior"]), float(settings["churn_prior_weight"]))
     first = g["season"].transform("min")
-    f["earlier_absences"] = (a["season"] - first + 1) - f["seasons_so_far"]
+    f["earlier_absences"] = (a["season"] - first + 1) - f["seasons_so_far"] - _unrecorded_between(a, first, unrecorded)
 
     setting = s_idx["setting_year"].reindex(key).to_numpy()
     next_setting = s_idx["setting_year"].reindex(next_key).to_numpy()

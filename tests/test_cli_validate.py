@@ -70,3 +70,18 @@ def test_missing_or_empty_paths_are_problems(cli, tmp_path):
     assert r.returncode == 2
     assert f"{tmp_path / 'nowhere'}: not a show folder" in r.stdout
     assert f"{empty}: no show folders found" in r.stdout
+
+
+def test_unrecorded_season_that_has_a_row_is_a_problem(cli, tmp_path):
+    yaml_text = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Ana, seasons: [2]}\n"
+    folder = write_show(tmp_path, yaml_text=yaml_text)
+    result = cli("validate", str(folder))
+    assert result.returncode == 2
+    assert "appearances.csv, line 7, column 'season'" in result.stdout + result.stderr
+    assert "unrecorded" in result.stdout + result.stderr
+
+
+def test_malformed_unrecorded_entry_is_a_problem(cli, tmp_path):
+    yaml_text = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Dov, seasons: [9]}\n"
+    result = cli("validate", str(write_show(tmp_path, yaml_text=yaml_text)))
+    assert result.returncode == 2 and "key 'unrecorded', entry 1" in result.stdout + result.stderr

@@ -7,7 +7,7 @@ import pytest
 from speculation import SpeculationError, data
 from speculation.data import Library, load_show, show_folders
 from speculation.data_bulk import BulkShow, load_library_bulk
-from tests.conftest import APPEARANCES, BUNDLED, write_show
+from tests.conftest import APPEARANCES, BUNDLED, SHOW_YAML, write_show
 
 FULL_BIRTH = APPEARANCES.replace(",alive,\n", ",alive,1970\n").replace(",dead,\n", ",dead,1960\n") \
     .replace(",departed,\n", ",departed,1950\n")
@@ -77,3 +77,19 @@ def test_load_library_uses_the_bulk_path_for_large_libraries(tiny_library, monke
     replaced = lib.with_show(load_show(tiny_library / "show-1"))
     assert replaced._tables is None
     pd.testing.assert_frame_equal(replaced.appearances, lib.appearances)
+
+
+def test_unrecorded_seasons_bulk_and_one_by_one_agree(tiny_library):
+    ok = SHOW_YAML.format(n=0) + "unrecorded:\n  - {character: Dov, seasons: [2]}\n"
+    write_show(tiny_library, "show-0", yaml_text=ok)
+    bulk, slow = load_library_bulk(show_folders(tiny_library)), _one_by_one(tiny_library)
+    _assert_same(bulk, slow)
+    pd.testing.assert_frame_equal(bulk.unrecorded, slow.unrecorded)
+    assert bulk.unrecorded[["show", "character", "season"]].values.tolist() == [["show-0", "Dov", 2]]
+    clash = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Ana, seasons: [2]}\n"
+    write_show(tiny_library, "show-1", yaml_text=clash)
+    with pytest.raises(SpeculationError) as slow_error:
+        _one_by_one(tiny_library)
+    with pytest.raises(SpeculationError) as bulk_error:
+        load_library_bulk(show_folders(tiny_library))
+    assert str(bulk_error.value) == str(slow_error.value) and "unrecorded" in str(bulk_error.value)

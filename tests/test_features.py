@@ -102,3 +102,18 @@ def test_docs_list_every_feature_as_defined_in_the_registry():
 
     docs = (ROOT / "docs" / "features.md").read_text(encoding="utf-8")
     assert feature_docs_markdown() in docs, "regenerate the table in docs/features.md from feature_docs_markdown()"
+
+
+UNRECORDED_YAML = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Dov, seasons: [2], note: appears, count unknown}\n"
+
+
+def test_unrecorded_seasons_leave_labels_unknown_not_zero(tmp_path):
+    t = build_features(load_show(write_show(tmp_path, yaml_text=UNRECORDED_YAML)))
+    assert np.isnan(_row(t, 1, "Dov")["returned"])          # was 0: season 2 is unrecorded, not an absence
+    assert _row(t, 3, "Dov")["earlier_absences"] == 0       # nor does it count as a season missed
+    assert _row(t, 1, "Cleo")["returned"] == 0               # other characters keep their labels
+    plain = build_features(load_show(write_show(tmp_path / "plain")))
+    # churn counts only known transitions: 1 non-return of 4 known instead of 2 of 5
+    prior, weight = 0.3, 10
+    assert np.isclose(_row(t, 2, "Ana")["show_churn"], (1 + prior * weight) / (4 + weight))
+    assert not np.isclose(_row(plain, 2, "Ana")["show_churn"], _row(t, 2, "Ana")["show_churn"])

@@ -104,7 +104,7 @@ def test_docs_list_every_feature_as_defined_in_the_registry():
     assert feature_docs_markdown() in docs, "regenerate the table in docs/features.md from feature_docs_markdown()"
 
 
-UNRECORDED_YAML = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Dov, seasons: [2], note: appears, count unknown}\n"
+UNRECORDED_YAML = SHOW_YAML.format(n=1) + "unrecorded:\n  - {character: Dov, seasons: [2], note: appears but count unknown}\n"
 
 
 def test_unrecorded_seasons_leave_labels_unknown_not_zero(tmp_path):

@@ -1,4 +1,8 @@
-"""Library summary: shows, seasons, characters, labelled transitions and return rates."""
+"""Library summary: shows, seasons, characters, labelled transitions and return rates.
+
+``unrecorded`` counts the transitions show.yaml leaves unlabelled (a next season listed under
+``unrecorded`` for the character), so a reader sees how much of a show's data is gaps rather than outcomes.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -30,6 +34,7 @@ def library_summary(library: Library) -> pd.DataFrame:
                      "years": _years(show), "seasons": int(show.seasons["season"].nunique()),
                      "characters": int(f["character"].nunique()),
                      "rows": int(len(f)), "transitions": int(len(labelled)),
+                     "unrecorded": int((f["returned"].isna() & (f["season"] < show.last_season)).sum()),
                      "return_rate": float(labelled["returned"].mean()) if len(labelled) else float("nan"),
                      "main_return_rate": float(mains["returned"].mean()) if len(mains) else float("nan"),
                      "estimated": ", ".join(show.meta.get("estimated_columns") or [])})
@@ -39,7 +44,8 @@ def library_summary(library: Library) -> pd.DataFrame:
         total = {"show": "(all)", "title": f"{len(table)} shows", "network": "", "years": "",
                  "seasons": int(table["seasons"].sum()),
                  "characters": int(table["characters"].sum()), "rows": int(table["rows"].sum()),
-                 "transitions": int(table["transitions"].sum()), "return_rate": float(lab["returned"].mean()),
+                 "transitions": int(table["transitions"].sum()), "unrecorded": int(table["unrecorded"].sum()),
+                 "return_rate": float(lab["returned"].mean()),
                  "main_return_rate": float(lab.loc[lab["billing"] == "main", "returned"].mean()), "estimated": ""}
         table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
     return table

@@ -153,7 +153,8 @@ def test_library_command_lists_every_show(cli):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     header = lines[0].split()
-    for column in ("show", "title", "seasons", "characters", "transitions", "return_rate", "main_return_rate"):
+    for column in ("show", "title", "seasons", "characters", "transitions", "unrecorded", "return_rate",
+                   "main_return_rate"):
         assert column in header
     table = lines[2:lines.index("")]
     listed = [line.split()[0] for line in table]

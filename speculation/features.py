@@ -56,6 +56,10 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
     Feature("written_out", "written out / left alive", "departure history",
             "1 if the character's fate at the end of the season is departed (written out or left alive).",
             "not written out"),
+    Feature("exit_billing_level", "billing, if died or written out", "departure history",
+            "billing_level if the character died or was written out that season, else 0: lets billing weigh "
+            "differently for characters who left (a main character's exit is not undone as often as billing "
+            "alone would suggest)."),
     Feature("show_churn", "how much the show churns its cast", "departure history",
             "Share of the show's characters who did not return over its earlier season-to-season transitions, "
             "shrunk towards features.churn_prior by features.churn_prior_weight pseudo-characters."),
@@ -185,6 +189,7 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
     f["finale_share_imputed"] = fin["finale_share_imputed"]
     f["died"] = (a["fate"] == "dead").astype(int)
     f["written_out"] = (a["fate"] == "departed").astype(int)
+    f["exit_billing_level"] = np.where((f["died"] + f["written_out"]) > 0, f["billing_level"], 0)
     f["show_churn"] = _churn(a, returned, float(settings["churn_prior"]), float(settings["churn_prior_weight"]))
     first = g["season"].transform("min")
     f["earlier_absences"] = (a["season"] - first + 1) - f["seasons_so_far"] - _unrecorded_between(a, first, unrecorded)

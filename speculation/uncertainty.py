@@ -24,7 +24,7 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
         return None
     feats = list(model.features)
     used = model.coef_ != 0
-    # only the used columns, once: each refit then copies just its resampled rows
+    # only the used columns, once: each refit reads its resampled rows block by block (no copy)
     z_train = (train[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
     z_train = np.ascontiguousarray(z_train[:, used])
     z_scored = (scored[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
@@ -44,7 +44,8 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
             if yk.min() == yk.max():  # a degenerate resample: fall back to the fitted model
                 probs[b] = sigmoid(model.decision_function(scored))
                 continue
-            coef, intercept = fit_logistic(z_train[keep], yk, float(model.C), w[keep], init=warm)
+            coef, intercept = fit_logistic(z_train, yk, float(model.C), w[keep], init=warm,
+                                           rows=np.flatnonzero(keep))
             probs[b] = sigmoid(z_scored[:, used] @ coef + intercept)
     alpha = (1 - level) / 2
     ranks = (-probs).argsort(axis=1, kind="stable").argsort(axis=1) + 1

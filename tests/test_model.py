@@ -40,6 +40,20 @@ def test_matches_scikit_learn_on_standardised_features(data):
     assert np.allclose(coef, reference.coef_[0], atol=1e-4) and np.isclose(intercept, reference.intercept_[0], atol=1e-4)
 
 
+def test_blockwise_newton_and_row_selection_give_the_same_optimum(data, monkeypatch):
+    X, y = data
+    z, yv = X[["a", "b"]].to_numpy(), y.to_numpy().astype(float)
+    whole = fit_logistic(z, yv, 0.5)
+    monkeypatch.setattr("speculation.model.BLOCK_ROWS", 7)   # 200 rows in 29 blocks
+    blocked = fit_logistic(z, yv, 0.5)
+    assert np.allclose(blocked[0], whole[0], atol=1e-10) and np.isclose(blocked[1], whole[1], atol=1e-10)
+    rows = np.arange(0, 200, 3)
+    w = np.linspace(0.5, 2, len(rows))
+    picked = fit_logistic(z, yv[rows], 0.5, w, rows=rows)
+    copied = fit_logistic(z[rows], yv[rows], 0.5, w)
+    assert np.allclose(picked[0], copied[0], atol=1e-12) and np.isclose(picked[1], copied[1], atol=1e-12)
+
+
 def test_unfitted_model_says_so():
     from sklearn.exceptions import NotFittedError
 

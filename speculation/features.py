@@ -27,7 +27,7 @@ class Feature:
     label: str        # plain words for charts, e.g. "died on screen"
     group: str        # role importance / finale prominence / departure history / time jump and age
     definition: str   # the one-line definition in docs/features.md
-    absent: str | None = None   # for 0/1 features: plain words for value 0, e.g. "did not die on screen"
+    absent: str | None = None   # plain words for value 0 where 0 means "not", e.g. "did not die on screen"
 
 
 FEATURES: dict[str, Feature] = {f.name: f for f in [
@@ -59,7 +59,7 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
     Feature("exit_billing_level", "billing, if died or written out", "departure history",
             "billing_level if the character died or was written out that season, else 0: lets billing weigh "
             "differently for characters who left (a main character's exit is not undone as often as billing "
-            "alone would suggest)."),
+            "alone would suggest).", "did not die or leave"),
     Feature("show_churn", "how much the show churns its cast", "departure history",
             "Share of the show's characters who did not return over its earlier season-to-season transitions, "
             "shrunk towards features.churn_prior by features.churn_prior_weight pseudo-characters."),
@@ -80,7 +80,7 @@ FEATURES: dict[str, Feature] = {f.name: f for f in [
 
 
 def describe(feature: str, value: float | None = None) -> str:
-    """Plain words for a feature at a character's value: the label, or for a 0/1 feature at 0 its negation.
+    """Plain words for a feature at a character's value: the label, or at 0 its negation when it has one.
 
     So a character who did not die reads "did not die on screen" rather than "died on screen" when that
     absence is what raises its chance.

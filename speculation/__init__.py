@@ -35,9 +35,9 @@ __all__ = ["BUNDLED_LIBRARY", "FEATURES", "Library", "Problem", "ReturnModel", "
            "SpeculationError", "build_features", "default_config", "fit_model", "load_config", "load_library",
            "load_show", "resolve_show", "score_show", "validate_show"]
 
-# Explanations, charts and the report (issue 5). `explain` is bound after importing the submodule of the same
-# name so `sp.explain(result, name)` is the function; the charts and the report are imported on first use.
-from .explain import explain_character, what_if  # noqa: E402
+# Explanations, charts and the report (issue 5). `sp.explain(result, name)` is the function (the module is
+# `explanation`, so the name is never shadowed); the charts and the report are imported on first use.
+from .explanation import explain_character, what_if  # noqa: E402
 
 explain = explain_character
 _LAZY = {name: "charts" for name in ("plot_ranking", "plot_waterfall", "plot_drivers", "plot_feature_map",

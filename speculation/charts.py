@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .explain import explain_character, format_value
+from .explanation import explain_character, format_value
 from .export import percent
 from .features import FEATURES
 from .model import sigmoid

@@ -2,7 +2,7 @@
 
 Prints the character's features, each contribution (log-odds and points) and the probability with its
 interval, and writes the character's waterfall chart (PNG + SVG + CSV twin) into ``--out``. The logic lives
-in :mod:`speculation.explain` and :mod:`speculation.charts`; this module parses, calls, prints and writes.
+in :mod:`speculation.explanation` and :mod:`speculation.charts`; this module parses, calls, prints and writes.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def _signed(v: float, digits: int) -> str:
 
 def cmd_explain(args) -> int:
     from .cli import _load_inputs, format_table
-    from .explain import character_summary, explain_character, format_value, match_name, slugify
+    from .explanation import character_summary, explain_character, format_value, match_name, slugify
     from .export import percent, write_files
     from .score import score_show
 

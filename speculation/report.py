@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .explain import character_slugs, explain_character, format_value, points_factor
+from .explanation import character_slugs, explain_character, format_value, points_factor
 from .export import character_reasons, percent
 from .features import FEATURES
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from speculation import report
-from speculation.explain import character_slugs
+from speculation.explanation import character_slugs
 from tests.conftest import write_show
 from tests.test_charts import BIG_YAML, big_show_csv, score_small
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from speculation.export import _markdown_table  # noqa: E402  (the Markdown tables of every export)
 
 SCHEMES = {"walk_forward": "Walk-forward", "leave_one_show_out": "Leave-one-show-out"}
 METRICS = ["auc", "brier", "log_loss", "accuracy", "ece"]
@@ -20,28 +25,22 @@ def _fmt(value: float) -> str:
     return "–" if pd.isna(value) else f"{value:.3f}"
 
 
-def pooled_table(table: pd.DataFrame, scheme: str) -> list[str]:
-    rows = table.loc[(table["scheme"] == scheme) & (table["show"] == "(pooled)")]
-    lines = ["| method | n | " + " | ".join(METRICS) + " |", "|---|---:|" + "---:|" * len(METRICS)]
-    for _, r in rows.iterrows():
-        lines.append(f"| {r['method']} | {int(r['n'])} | " + " | ".join(_fmt(r[m]) for m in METRICS) + " |")
-    return lines
+def pooled_table(table: pd.DataFrame, scheme: str) -> str:
+    rows = table.loc[(table["scheme"] == scheme) & (table["show"] == "(pooled)"), ["method", "n", *METRICS]]
+    return _markdown_table(rows.assign(**{m: rows[m].map(_fmt) for m in METRICS}))
 
 
-def per_show_table(table: pd.DataFrame, scheme: str = "walk_forward") -> tuple[list[str], pd.DataFrame]:
+def per_show_table(table: pd.DataFrame, scheme: str = "walk_forward") -> pd.DataFrame:
+    """One row per show: transitions, the model's AUC and Brier score, and the method with the lowest Brier."""
     rows = table.loc[(table["scheme"] == scheme) & (table["show"] != "(pooled)")]
-    summary = []
-    for show, g in rows.groupby("show", sort=True):
-        g = g.set_index("method")
-        best = g["brier"].idxmin()
-        summary.append({"show": show, "n": int(g.loc["model", "n"]), "auc": g.loc["model", "auc"],
-                        "brier": g.loc["model", "brier"], "best": best, "best_brier": g.loc[best, "brier"]})
-    frame = pd.DataFrame(summary)
-    lines = ["| show | transitions | model AUC | model Brier | lowest Brier |", "|---|---:|---:|---:|---|"]
-    for _, r in frame.iterrows():
-        best = "model" if r["best"] == "model" else f"{r['best']} ({_fmt(r['best_brier'])})"
-        lines.append(f"| {r['show']} | {r['n']} | {_fmt(r['auc'])} | {_fmt(r['brier'])} | {best} |")
-    return lines, frame
+    brier = rows.pivot(index="show", columns="method", values="brier")
+    model = rows.loc[rows["method"] == "model"].set_index("show")
+    best = brier.idxmin(axis=1)
+    lowest = [m if m == "model" else f"{m} ({_fmt(brier.at[s, m])})" for s, m in best.items()]
+    return pd.DataFrame({"show": brier.index, "transitions": model.loc[brier.index, "n"].astype(int).to_numpy(),
+                         "model AUC": model.loc[brier.index, "auc"].map(_fmt).to_numpy(),
+                         "model Brier": model.loc[brier.index, "brier"].map(_fmt).to_numpy(),
+                         "lowest Brier": lowest})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.read_csv(args.backtest_csv)
     out = []
     for scheme, title in SCHEMES.items():
-        out += [f"**{title}, pooled.**", ""] + pooled_table(table, scheme) + [""]
-    lines, frame = per_show_table(table)
-    wins = int((frame["best"] == "model").sum())
-    out += [f"**Per show (walk-forward).** The model has the lowest Brier score in {wins} of {len(frame)} shows.",
-            ""] + lines
-    sys.stdout.write("\n".join(out) + "\n")
+        out += [f"**{title}, pooled.**", "", pooled_table(table, scheme)]
+    shows = per_show_table(table)
+    wins = int((shows["lowest Brier"] == "model").sum())
+    out += [f"**Per show (walk-forward).** The model has the lowest Brier score in {wins} of {len(shows)} shows.",
+            "", _markdown_table(shows)]
+    sys.stdout.write("\n".join(out))
     return 0
 
 

@@ -47,8 +47,9 @@ class Show:
 
     @property
     def unrecorded(self) -> pd.DataFrame:
-        """Character-seasons show.yaml declares unrecorded (see :func:`unrecorded_table`)."""
-        return unrecorded_table(self.slug, self.meta)
+        """show, character, season for every season show.yaml lists under ``unrecorded``: the character
+        appears there (or may) but has no row, so its transition into that season is unknown, not a non-return."""
+        return _unrecorded_frame([(self.slug, c, n) for c, n in unrecorded_pairs(self.meta)])
 
     @property
     def next_setting_year(self) -> float:
@@ -83,8 +84,7 @@ class Library:
 
     @property
     def unrecorded(self) -> pd.DataFrame:
-        return _unrecorded_frame([(s.slug, e["character"], int(n)) for s in self.shows.values()
-                                  for e in (s.meta.get("unrecorded") or []) for n in e["seasons"]])
+        return _unrecorded_frame([(s.slug, c, n) for s in self.shows.values() for c, n in unrecorded_pairs(s.meta)])
 
     def with_show(self, show: Show) -> "Library":
         """A copy of this library where ``show`` is added, or replaces the show with its slug."""
@@ -317,11 +317,9 @@ def _check_fates(slug: str, meta: dict, appearances: pd.DataFrame, file: str, pr
                                           f"under returns_after_death in show.yaml", column="fate"))
 
 
-def unrecorded_table(slug: str, meta: dict) -> pd.DataFrame:
-    """show, character, season for every season show.yaml lists under ``unrecorded``: the character appears
-    there (or may) but has no row, so its transition into that season is unknown rather than a non-return."""
-    return _unrecorded_frame([(slug, e["character"], int(n)) for e in (meta.get("unrecorded") or [])
-                              for n in e["seasons"]])
+def unrecorded_pairs(meta: dict) -> list[tuple[str, int]]:
+    """(character, season) for every season a validated show.yaml lists under ``unrecorded``."""
+    return [(e["character"], int(n)) for e in (meta.get("unrecorded") or []) for n in e["seasons"]]
 
 
 def _unrecorded_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
@@ -332,7 +330,7 @@ def _unrecorded_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
 
 def _check_unrecorded(meta: dict, appearances: pd.DataFrame, file: str, problems: list[Problem]) -> None:
     """A season listed as unrecorded for a character must not also have a row for it."""
-    listed = {(e["character"], int(n)) for e in (meta.get("unrecorded") or []) for n in e["seasons"]}
+    listed = set(unrecorded_pairs(meta))
     if not listed:
         return
     clash = [(c, int(s)) in listed for c, s in zip(appearances["character"], appearances["season"])]

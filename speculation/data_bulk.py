@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .data import APPEARANCE_COLUMNS, CLAIMS_FILE, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Library, Show, \
-    _read_show_yaml, load_show
+    _read_show_yaml, load_show, unrecorded_pairs
 from .errors import Problem
 
 __all__ = ["BulkShow", "load_library_bulk"]
@@ -205,12 +205,10 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
                 suspect.add(folder)
 
     # a season listed under 'unrecorded' must not also have a row (load_show then names the row)
-    listed = {(folder, e.get("character"), n) for folder, (_, meta) in metas.items()
-              for e in (meta.get("unrecorded") or []) if isinstance(e, dict) for n in (e.get("seasons") or [])}
+    listed = [(folder, c, n) for folder, (_, meta) in metas.items() for c, n in unrecorded_pairs(meta)]
     if listed:
-        for folder, character, number in zip(raw["folder"], raw["character"], season):
-            if (folder, character, number) in listed:
-                suspect.add(folder)
+        rows = pd.MultiIndex.from_arrays([raw["folder"], raw["character"], season])
+        suspect.update(raw.loc[rows.isin(pd.MultiIndex.from_tuples(listed)), "folder"])
 
     # ----------------------------------------------------------------------------------- typed tables
     keep = ~raw["folder"].isin(suspect).to_numpy()

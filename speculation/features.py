@@ -173,7 +173,7 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
     # A next season show.yaml lists as unrecorded for the character is unknown, not a non-return.
     unrecorded = library.unrecorded
     hidden = pd.MultiIndex.from_arrays([unrecorded["show"], unrecorded["season"], unrecorded["character"]])
-    labelled = has_next & ~(nxt.isin(hidden) if len(hidden) else np.zeros(len(a), dtype=bool))
+    labelled = has_next & ~nxt.isin(hidden)
     returned = pd.Series(np.where(labelled, nxt.isin(present).astype(float), np.nan), index=a.index)
 
     f = a[ID_COLUMNS].copy()

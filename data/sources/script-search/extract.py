@@ -42,6 +42,30 @@ DOUBLE_LENGTH_SINGLE_CODE = {("tng", "277.htm"), ("ds9", "401.htm"), ("ds9", "47
 SPEAKER = re.compile(r"^([A-Z0-9][^:\[\]()a-z]{0,40}?)\s*(?:\[[^\]]*\])?\s*:")
 CONTINUED_ANCHOR = re.compile(r'<a\s+name="[^"]*continued[^"]*"', re.I)
 CONTINUED_TEXT = re.compile(r"to\s+be\s+continued", re.I)
+# Clips of earlier episodes (only TNG 2x22 "Shades of Gray", a clip show): each clip starts at a scene heading
+# holding an italic episode title and may contain ordinary headings of its own; the clips are framed by scenes in
+# one location (the last ordinary heading before the first clip, "[Sickbay]"), so a clip runs to the next heading
+# naming that location.
+HEADING = re.compile(r"<b>\s*\[(<i>)?([^\]<]*)", re.S)
+
+
+def drop_clips(fragment):
+    heads = list(HEADING.finditer(fragment))
+    first = next((i for i, h in enumerate(heads) if h.group(1)), None)
+    if first is None or first == 0:
+        return fragment
+    frame = heads[first - 1].group(2).strip()
+    keep, cut_from = [], None
+    pos = 0
+    for h in heads[first:]:
+        if h.group(1) and cut_from is None:
+            keep.append(fragment[pos:h.start()])
+            cut_from = h.start()
+        elif not h.group(1) and cut_from is not None and h.group(2).strip() == frame:
+            pos, cut_from = h.start(), None
+    if cut_from is None:
+        keep.append(fragment[pos:])
+    return "\n".join(keep)
 
 
 def span(doc, name):
@@ -59,6 +83,7 @@ def text_lines(fragment):
 
 def count_speakers(fragment):
     counts = Counter()
+    fragment = drop_clips(fragment)
     for ln in text_lines(fragment):
         m = SPEAKER.match(ln)
         if not m:

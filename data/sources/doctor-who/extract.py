@@ -38,6 +38,33 @@ EPISODES = {
     13: list(range(1, 7)),                    # 39-7/8 2022 specials left out
 }
 
+# Speaker cues tagged as a memory or a clip of an earlier story ("DONNA [memory]:") are not
+# appearances in the episode: those turns are not counted.
+NOT_PRESENT_TAGS = {"memory", "doctor's memory", "previously", "human nature", "dalek asylum",
+                    "stolen earth", "genesis of the daleks", "resurrection of the daleks",
+                    "remembrance of the daleks", "revelation of the daleks"}
+
+# Turns that are not appearances although untagged: in series 10 episode 12 (The Doctor Falls) the
+# Doctor hears the voices of earlier companions, one word each, as his regeneration starts.
+NOT_PRESENT = {(10, 12, name) for name in ("AMY", "CLARA", "DONNA", "JACK", "MARTHA", "RIVER", "SARAH-JANE")}
+
+# One-off characters who share a name with a recurring character of another series (checked against
+# the transcript: the speaker is introduced as someone else). Renamed "NAME (SxEE)" so that a recipe
+# alias of the recurring character does not pick them up.
+SAME_NAME_OTHERS = {
+    (1, 1, "CLIVE"),          # Clive, the Doctor-watcher in "Rose" (not Clive Jones)
+    (2, 8, "DANNY"), (2, 9, "DANNY"),   # Danny Bartock (not Danny Pink)
+    (6, 9, "CLAIRE"),         # George's mother in "Night Terrors" (not Claire Brown)
+    (6, 11, "LUCY"),          # Lucy Hayward in "The God Complex" (not Lucy Saxon)
+    (7, 12, "MISSY"),         # a soldier in "Nightmare in Silver" (not the Master)
+    (8, 9, "BILL"),           # a train driver in "Flatline" (not Bill Potts)
+    (8, 12, "GRAHAM"),        # a man in "Death in Heaven" (not Graham O'Brien)
+    (9, 1, "RYAN"),           # a schoolboy in "The Magician's Apprentice" (not Ryan Sinclair)
+    (11, 7, "DAN"),           # Dan Cooper in "Kerblam!" (not Dan Lewis)
+    (12, 6, "JAKE"),          # Jake Willis in "Praxeus" (not Jake Simmonds)
+    (12, 8, "CLAIRE"),        # Claire Clairmont in "The Haunting of Villa Diodati" (not Claire Brown)
+}
+
 SPEAKER = re.compile(r"(?<![A-Za-z0-9'])([A-Z][A-Z0-9'.\-]*(?:[ &+/][A-Z0-9'.\-]+)*)\s*:(?!\d)")
 
 
@@ -50,7 +77,7 @@ def read(src, rel):
                           check=True, capture_output=True).stdout
 
 
-def speakers(raw):
+def speakers(raw, season=0, episode=0):
     df = pd.read_csv(io.BytesIO(raw), index_col=0, dtype=str, keep_default_na=False)
     text = "\n".join(df["Script"].tolist())
     # transcript body: from the first scene cue to the navigation footer
@@ -59,12 +86,19 @@ def speakers(raw):
     text = text[start:end]
     for _ in range(3):  # nested stage directions
         text = re.sub(r"\([^()]*\)", " ", text)
+    # drop the label of turns tagged as memories / clips (their words then count for nobody)
+    text = re.sub(r"(?<![A-Za-z])[A-Z][A-Z0-9' .\-]*\s*\[([^\]]{1,40})\]\s*:",
+                  lambda m: " " if m.group(1).strip().lower() in NOT_PRESENT_TAGS else m.group(0), text)
     text = re.sub(r"\[[^\]]*\]", " ", text)
     text = re.sub(r"\{[^}]*\}", " ", text)
     out = Counter()
     for m in SPEAKER.finditer(text):
         name = re.sub(r"\s+", " ", m.group(1)).strip(" .-'")
         if len(name) >= 2 and any(c.isalpha() for c in name):
+            if (season, episode, name) in NOT_PRESENT:
+                continue
+            if (season, episode, name) in SAME_NAME_OTHERS:
+                name = "%s (%dx%02d)" % (name, season, episode)
             out[name] += 1
     return out
 
@@ -77,7 +111,7 @@ def main():
     for season, files in EPISODES.items():
         for episode, n in enumerate(files, start=1):
             rel = "Raw/DoctorWho_%d-%d.csv" % (26 + season, n)
-            for name, k in speakers(read(src, rel)).items():
+            for name, k in speakers(read(src, rel), season, episode).items():
                 rows.append((season, episode, name, k))
     t = pd.DataFrame(rows, columns=["season", "episode", "character", "lines"])
     t = t.sort_values(["season", "episode", "character"])

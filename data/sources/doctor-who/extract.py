@@ -46,7 +46,7 @@ NOT_PRESENT_TAGS = {"memory", "doctor's memory", "previously", "human nature", "
 
 # Turns that are not appearances although untagged: in series 10 episode 12 (The Doctor Falls) the
 # Doctor hears the voices of earlier companions, one word each, as his regeneration starts.
-NOT_PRESENT = {(10, 12, name) for name in ("AMY", "CLARA", "DONNA", "JACK", "MARTHA", "RIVER", "SARAH-JANE")}
+NOT_PRESENT = {(10, 12, name) for name in ("AMY", "CLARA", "DONNA", "JACK", "MARTHA", "RIVER", "ROSE", "SARAH-JANE")}
 
 # One-off characters who share a name with a recurring character of another series (checked against
 # the transcript: the speaker is introduced as someone else). Renamed "NAME (SxEE)" so that a recipe

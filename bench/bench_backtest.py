@@ -28,7 +28,7 @@ def main() -> int:
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     from speculation import default_config, load_library
-    from speculation.evaluate import run_backtest
+    from speculation.core.evaluate import run_backtest
 
     config = default_config()
     api, cli = [], []

@@ -106,11 +106,11 @@ def _child_pipeline(library: Path) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from speculation.config import default_config
-    from speculation.data import load_library
-    from speculation.export import ranking_outputs
-    from speculation.features import build_features
-    from speculation.score import score_show
+    from speculation.io.config import default_config
+    from speculation.io.bulk import load_library
+    from speculation.render.text import ranking_outputs
+    from speculation.core.features import build_features
+    from speculation.core.score import score_show
 
     steps = {}
     t0 = time.perf_counter()

@@ -15,7 +15,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from speculation.export import _markdown_table  # noqa: E402  (the Markdown tables of every export)
+from speculation.render.text import _markdown_table  # noqa: E402  (the Markdown tables of every export)
 
 SCHEMES = {"walk_forward": "Walk-forward", "leave_one_show_out": "Leave-one-show-out"}
 METRICS = ["auc", "brier", "log_loss", "accuracy", "ece"]

@@ -1,5 +1,7 @@
 """speculation — who comes back next season? Transparent cast-return probabilities for TV shows.
 
+Layers, each importing only from its own layer or below: errors → io → core → render → cli.
+
 The Python API, one call per step, each returning a DataFrame, a result object or a Figure::
 
     import speculation as sp
@@ -13,13 +15,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import default_config, load_config
-from .data import Library, Show, load_show, resolve_show, validate_show
-from .data import load_library as _load_library
+from .core.explanation import explain_character, what_if
+from .core.features import FEATURES, build_features, load_config
+from .core.model import ReturnModel
+from .core.score import ScoreResult, fit_model, score_show
 from .errors import Problem, SpeculationError
-from .features import FEATURES, build_features
-from .model import ReturnModel
-from .score import ScoreResult, fit_model, score_show
+from .io.bulk import load_library as _load_library
+from .io.config import default_config
+from .io.showfolder import Library, Show, load_show, resolve_show, validate_show
+from .render.charts import (drivers_table, feature_map_table, plot_drivers, plot_feature_map, plot_ranking,
+                            plot_return_rates, plot_waterfall, ranking_table, return_rates_table, waterfall_table)
+from .render.report import score_artifacts
 
 __version__ = "0.1.0"
 
@@ -36,24 +42,8 @@ __all__ = ["BUNDLED_LIBRARY", "FEATURES", "Library", "Problem", "ReturnModel", "
            "load_show", "resolve_show", "score_show", "validate_show"]
 
 # Explanations, charts and the report (issue 5). `sp.explain(result, name)` is the function (the module is
-# `explanation`, so the name is never shadowed); the charts and the report are imported on first use.
-from .explanation import explain_character, what_if  # noqa: E402
-
+# `core.explanation`, so the name is never shadowed). The chart modules import matplotlib only when drawing.
 explain = explain_character
-_LAZY = {name: "charts" for name in ("plot_ranking", "plot_waterfall", "plot_drivers", "plot_feature_map",
-                                     "plot_return_rates", "ranking_table", "waterfall_table", "drivers_table",
-                                     "feature_map_table", "return_rates_table")}
-_LAZY["score_artifacts"] = "report"
-
-
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-__all__ += ["explain", "explain_character", "what_if", *_LAZY]
+_CHARTS = ["plot_ranking", "plot_waterfall", "plot_drivers", "plot_feature_map", "plot_return_rates", "ranking_table",
+           "waterfall_table", "drivers_table", "feature_map_table", "return_rates_table"]
+__all__ += ["explain", "explain_character", "what_if", *_CHARTS, "score_artifacts"]

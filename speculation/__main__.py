@@ -1,5 +1,6 @@
+"""``python -m speculation``: the command line."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

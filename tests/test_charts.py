@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import speculation as sp
-from speculation import charts
+from speculation.render import charts
 from speculation.errors import SpeculationError
-from speculation.explanation import explain_character, find_character, what_if
+from speculation.core.explanation import explain_character, find_character, what_if
 from tests.conftest import ROOT, write_show
 
 FIRST = ["Ana", "Ben", "Cleo", "Dov", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lou", "Max", "Nia", "Oz"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from speculation import SpeculationError, data
-from speculation.data import Library, load_show, show_folders
-from speculation.data_bulk import BulkShow, load_library_bulk
+from speculation import SpeculationError
+from speculation.io.showfolder import Library, load_show, show_folders
+from speculation.io.bulk import BulkShow, load_library, load_library_bulk
 from tests.conftest import APPEARANCES, BUNDLED, SHOW_YAML, write_show
 
 FULL_BIRTH = APPEARANCES.replace(",alive,\n", ",alive,1970\n").replace(",dead,\n", ",dead,1960\n") \
@@ -69,8 +69,8 @@ def test_first_invalid_show_raises_the_same_error(tiny_library, csv_text):
 
 
 def test_load_library_uses_the_bulk_path_for_large_libraries(tiny_library, monkeypatch):
-    monkeypatch.setattr("speculation.data_bulk.LAZY_MIN_SHOWS", 2)
-    lib = data.load_library(tiny_library)
+    monkeypatch.setattr("speculation.io.bulk.LAZY_MIN_SHOWS", 2)
+    lib = load_library(tiny_library)
     assert all(isinstance(s, BulkShow) for s in lib.shows.values()) and lib._tables is not None
     show = lib.shows["show-1"]
     assert lib.with_show(show)._tables is lib._tables                       # same show: tables kept

@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as skm
 
 from speculation import ReturnModel, build_features, default_config, load_library
-from speculation.evaluate import (HARD_CLIP, METHODS, _fit_predict, accuracy, backtest_predictions,
+from speculation.core.evaluate import (HARD_CLIP, METHODS, _fit_predict, accuracy, backtest_predictions,
                                   baseline_probabilities, brier_score, calibration_bins,
                                   expected_calibration_error, log_loss, metrics, roc_auc, run_backtest)
 from tests.conftest import write_show

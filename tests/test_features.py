@@ -97,7 +97,7 @@ def test_bundled_library_features_ignore_the_future():
 
 
 def test_docs_list_every_feature_as_defined_in_the_registry():
-    from speculation.features import feature_docs_markdown
+    from speculation.core.features import feature_docs_markdown
     from tests.conftest import ROOT
 
     docs = (ROOT / "docs" / "features.md").read_text(encoding="utf-8")

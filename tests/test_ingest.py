@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from speculation import SpeculationError, load_config, load_show
-from speculation.ingest import build_appearances, ingest, read_episodes, speaker_mask
+from speculation.io.ingest import build_appearances, ingest, read_episodes, speaker_mask
 
 SHOW_YAML = """\
 title: Transcript Show

@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from speculation import ReturnModel
-from speculation.model import fit_logistic, select_C, sigmoid
+from speculation.core.model import fit_logistic, select_C, sigmoid
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_blockwise_newton_and_row_selection_give_the_same_optimum(data, monkeypa
     X, y = data
     z, yv = X[["a", "b"]].to_numpy(), y.to_numpy().astype(float)
     whole = fit_logistic(z, yv, 0.5)
-    monkeypatch.setattr("speculation.model.BLOCK_ROWS", 7)   # 200 rows in 29 blocks
+    monkeypatch.setattr("speculation.core.model.BLOCK_ROWS", 7)   # 200 rows in 29 blocks
     blocked = fit_logistic(z, yv, 0.5)
     assert np.allclose(blocked[0], whole[0], atol=1e-10) and np.isclose(blocked[1], whole[1], atol=1e-10)
     rows = np.arange(0, 200, 3)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from speculation import report
-from speculation.explanation import character_slugs
+from speculation.render import report
+from speculation.core.explanation import character_slugs
 from tests.conftest import write_show
 from tests.test_charts import BIG_YAML, big_show_csv, score_small
 

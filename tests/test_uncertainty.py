@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from speculation import ReturnModel
-from speculation.model import sigmoid
-from speculation.uncertainty import bootstrap_intervals
+from speculation.core.model import sigmoid
+from speculation.core.uncertainty import bootstrap_intervals
 
 FEATS = ["a", "b"]
 

@@ -1,7 +1,8 @@
-"""Published claims about the next season (``claims.csv``): reading, validating, comparing with the model.
+"""Published claims about the next season beside the model: comparison and hard-fact overrides.
 
-A show folder may hold a ``claims.csv`` (docs/data-format.md): what publications said about who returns.
-Claims never enter the features, the fit or a backtest. After scoring they do two things:
+Reading and checking ``claims.csv`` is io (:func:`speculation.io.showfolder.read_claims`). A show folder may
+hold a ``claims.csv`` (docs/data-format.md): what publications said about who returns. Claims never
+enter the features, the fit or a backtest. After scoring they do two things:
 
 - every claim is set beside the model's probability for that character (``claims_table``), so a reader
   sees where the press and the model agree;
@@ -11,54 +12,14 @@ Claims never enter the features, the fit or a backtest. After scoring they do tw
 """
 from __future__ import annotations
 
-import difflib
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from ..io.showfolder import STANCES
 
-__all__ = ["CLAIM_COLUMNS", "STANCES", "read_claims", "claims_table", "apply_hard_facts"]
+__all__ = ["claims_table", "apply_hard_facts"]
 
-CLAIM_COLUMNS = ["source", "date", "character", "stance"]
-# What each stance says about the next season: 1 = returns, 0 = does not, NaN = no direction.
-STANCES = {"confirmed": 1.0, "likely": 1.0, "possible": np.nan, "unlikely": 0.0, "departed": 0.0}
 HARD_FACTS = {"confirmed": "returns", "departed": "leaves"}
-
-
-def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """The claims of ``path`` (a claims.csv), checked against the show's ``characters``; None if invalid.
-
-    Problems are appended (every one, for ``speculation validate``), each naming file, line and column.
-    Rows come back sorted by date, then character, then source, so outputs are deterministic.
-    """
-    from .data import read_text_table
-
-    file = str(path)
-    raw = read_text_table(path, CLAIM_COLUMNS, problems)
-    if raw is None:
-        return None
-    raw = raw[CLAIM_COLUMNS].apply(lambda s: s.str.strip())
-    before = len(problems)
-    for i, row in enumerate(raw.itertuples(index=False), start=2):
-        if not row.source:
-            problems.append(Problem(file, "expected a publication or URL, got ''", line=i, column="source"))
-        if pd.isna(pd.to_datetime(row.date, format="%Y-%m-%d", errors="coerce")):
-            problems.append(Problem(file, f"expected an ISO date (YYYY-MM-DD), got {row.date!r}", line=i,
-                                    column="date"))
-        if row.character not in characters:
-            close = difflib.get_close_matches(row.character, sorted(characters), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(Problem(file, f"expected a character of appearances.csv, got {row.character!r}{hint}",
-                                    line=i, column="character"))
-        if row.stance.lower() not in STANCES:
-            problems.append(Problem(file, "expected one of " + " / ".join(STANCES) + f", got {row.stance!r}",
-                                    line=i, column="stance"))
-    if len(problems) > before:
-        return None
-    claims = raw.assign(stance=raw["stance"].str.lower())
-    return claims.sort_values(["date", "character", "source"], kind="mergesort").reset_index(drop=True)
 
 
 def claims_table(claims: pd.DataFrame | None, ranking: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,15 @@ points table and how C was chosen.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .config import default_config
-from .data import Library, Show
-from .errors import SpeculationError
+from ..io.config import default_config
+from ..io.showfolder import Library, Show
+from ..errors import SpeculationError
 from .features import build_features
 from .claims import apply_hard_facts, claims_table
 from .model import ReturnModel, select_C
@@ -55,7 +56,6 @@ def fit_model(train: pd.DataFrame, config: dict) -> tuple[ReturnModel, pd.DataFr
         selection = selection.assign(chosen=selection["C"] == C)
     model = ReturnModel(features=list(m["features"]), C=C, class_weight=m["class_weight"],
                         max_iter=m["max_iter"])
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(train, y)

@@ -4,17 +4,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .errors import SpeculationError
+from ..core.features import load_config
+from ..errors import SpeculationError
+from ..io.ingest import ingest
+from ..io.showfolder import validate_show
+from ..io.write import write_files
 
 __all__ = ["register", "cmd_ingest"]
 
 
 def cmd_ingest(args) -> int:
-    from .config import load_config
-    from .data import validate_show
-    from .export import write_files
-    from .ingest import ingest
-
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise SpeculationError(f"{out}: exists and is not a folder (expected a new or empty output folder)")
@@ -50,7 +49,7 @@ def cmd_ingest(args) -> int:
 
 
 def register(sub, common) -> None:
-    """Add the ``ingest`` sub-command to the ``speculation`` parser (called by :mod:`speculation.cli`)."""
+    """Add the ``ingest`` sub-command to the ``speculation`` parser (called by :mod:`speculation.cli.main`)."""
     p = sub.add_parser("ingest", help="build a show folder from an episode-level table (one row per character "
                                       "per episode, line or scene)",
                        description="Build a show folder (show.yaml + appearances.csv) from a table with one row "

@@ -1,6 +1,6 @@
 """Charts that explain a score, each with a "table twin" holding exactly the numbers it draws.
 
-Every ``plot_*`` function takes computed results — a :class:`~speculation.score.ScoreResult`, or the frame
+Every ``plot_*`` function takes computed results — a :class:`~speculation.core.score.ScoreResult`, or the frame
 its table twin returns — plus an optional matplotlib ``ax``, and returns the :class:`~matplotlib.figure.Figure`.
 Nothing is refitted, nothing is read or written, ``plt.show()`` is never called. Figures are built without
 pyplot on an Agg canvas, so they hold no global state (nothing to close) and work headless; a notebook shows
@@ -20,13 +20,18 @@ never overlap, for 5 characters as for 60.
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 
-from .explanation import explain_character, format_value
-from .export import percent
-from .features import FEATURES
-from .model import sigmoid
+from ..core.explanation import explain_character, format_value
+from ..core.features import FEATURES
+from ..core.model import sigmoid
+from .text import percent
+
+# matplotlib is imported inside the drawing functions on purpose: it is a heavy import (~0.3 s), and the CLI,
+# the API and report.html's SVG waterfalls import this module without drawing a single matplotlib figure.
 
 __all__ = ["plot_ranking", "ranking_table", "plot_waterfall", "waterfall_table", "plot_drivers", "drivers_table",
            "plot_feature_map", "feature_map_table", "waterfall_svg", "plot_return_rates", "return_rates_table",
@@ -383,8 +388,6 @@ def waterfall_svg(data, character: str | None = None, min_abs: float = 0.02, max
     """The waterfall of :func:`plot_waterfall` written directly as SVG text — the same table twin, layout,
     colours and labels, about 50× faster than drawing a matplotlib figure, for reports with one waterfall
     per character. Text is SVG ``<text>`` in DejaVu Sans (else the browser's sans-serif)."""
-    import html
-
     t = _as_waterfall(data, character, min_abs, max_features)
     q = _question(data) if hasattr(data, "season") else question
     parts = _waterfall_parts(t, q, title)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .data import Library
+from ..io.showfolder import Library
 from .features import build_features
 
 __all__ = ["library_summary", "library_sources"]

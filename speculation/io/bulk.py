@@ -1,16 +1,17 @@
-"""The bulk path of :func:`speculation.data.load_library`, for libraries of many shows.
+"""Loading a library of show folders: ``load_library``, with a bulk path for libraries of many shows.
 
 Loading show folders one by one costs a dozen small pandas operations per show (~15 ms): a third of a second
 for the bundled library, and minutes at 100k shows. This path reads every ``appearances.csv`` as bytes,
 parses the plain ones with one ``pandas.read_csv`` per distinct header line (files with quotes, carriage
 returns, blank or ragged lines or a byte-order mark are parsed on their own, with the very call
-``data._read_appearances`` makes), runs the checks of ``data._read_appearances`` and ``data._check_fates``
-once over the whole library, and builds the library's concatenated tables directly. Each show's own tables
-are slices of them; in large libraries they are sliced on first use (:class:`BulkShow`).
+``showfolder._read_appearances`` makes), runs the checks of ``showfolder._read_appearances`` and
+``showfolder._check_fates`` once over the whole library, and builds the library's concatenated tables
+directly. Each show's own tables are slices of them; in large libraries they are sliced on first use
+(:class:`BulkShow`).
 
 Validation behaviour is identical by construction: this path only *accepts* shows. Any show that fails a
-check, or that it cannot read, is loaded with :func:`speculation.data.load_show`, in library order, so the
-first invalid show raises exactly the error the one-by-one path raises. Accepted shows give the same values
+check, or that it cannot read, is loaded with :func:`speculation.io.showfolder.load_show`, in library order,
+so the first invalid show raises exactly the error the one-by-one path raises. Accepted shows give the same values
 and dtypes (tested in tests/test_data_bulk.py).
 """
 from __future__ import annotations
@@ -21,13 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import APPEARANCE_COLUMNS, CLAIMS_FILE, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Library, Show, \
-    _read_show_yaml, load_show, unrecorded_pairs
-from .errors import Problem
+from ..errors import Problem
+from .showfolder import APPEARANCE_COLUMNS, CLAIMS_FILE, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, Library, \
+    Show, _read_show_yaml, load_show, show_folders, unrecorded_pairs
 
-__all__ = ["BulkShow", "load_library_bulk"]
+__all__ = ["BulkShow", "load_library", "load_library_bulk"]
 
 SEASON_COLUMNS = ["show", "season", "episodes", "year", "setting_year"]
+BULK_MIN_SHOWS = 2   # load_library reads libraries of this many shows or more in bulk
 LAZY_MIN_SHOWS = 200   # from this many shows on, each show's tables are sliced on first use
 _INT_LITERAL = r"[+-]?\d+"
 
@@ -82,7 +84,7 @@ def _plain_csv(data: bytes) -> str | None:
 
 
 def _own_parse(data: bytes) -> pd.DataFrame | None:
-    """A CSV that is not plain, parsed on its own exactly as data._read_appearances does (None on failure)."""
+    """A CSV that is not plain, parsed on its own exactly as showfolder._read_appearances does (None on failure)."""
     try:
         raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8",
                           skipinitialspace=False)
@@ -98,7 +100,7 @@ def _own_parse(data: bytes) -> pd.DataFrame | None:
 
 
 def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
-    """Load the show folders ``folders`` (sorted by slug) as :func:`data.load_library` does, in bulk.
+    """Load the show folders ``folders`` (sorted by slug) as :func:`load_library` does, in bulk.
 
     ``lazy`` (default: from ``LAZY_MIN_SHOWS`` shows on) gives :class:`BulkShow` objects whose tables are
     sliced on first use; otherwise every show is a plain :class:`Show` with its tables sliced right away.
@@ -156,7 +158,7 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
     seasons = pd.DataFrame(season_rows, columns=["folder", "season", "episodes", "year", "setting_year"])
     seasons = seasons.astype({"season": "int64", "episodes": "int64", "year": "float64", "setting_year": "float64"})
 
-    # ------------------------------------------------------- the checks of data._read_appearances, all rows
+    # ------------------------------------------------------- the checks of showfolder._read_appearances, all rows
     def integer(col: str, lo: int | None = None, optional: bool = False) -> tuple[pd.Series, pd.Series]:
         values = pd.to_numeric(raw[col], errors="coerce")
         ok = values.notna() & (values == values.round())
@@ -263,3 +265,14 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
             tables = {**tables, key: joined.sort_values("show", key=lambda c: c.map(slug_order),
                                                         kind="mergesort").reset_index(drop=True)}
     return Library(shows, _tables=tables)
+
+
+def load_library(library_dir: str | Path) -> Library:
+    """Load every show folder in ``library_dir``; the first invalid show stops with its problem.
+
+    Libraries of ``BULK_MIN_SHOWS`` shows or more are loaded by the equivalent bulk path, :func:`load_library_bulk`.
+    """
+    folders = show_folders(library_dir)
+    if len(folders) >= BULK_MIN_SHOWS:
+        return load_library_bulk(folders)
+    return Library({p.name: load_show(p) for p in folders})

@@ -13,7 +13,7 @@ of season s: does it appear in season s + 1?) with a model that never saw it:
 
 C is the configured one, or with ``model.C: auto`` chosen once per held-out show by grouped (by show)
 cross-validation on the other shows only (``model.select_C``), then kept for every fit of that show. Fits use
-``model.fit_logistic`` (Newton) with the same standardisation as :class:`~speculation.model.ReturnModel`.
+``model.fit_logistic`` (Newton) with the same standardisation as :class:`~speculation.core.model.ReturnModel`.
 
 Each prediction is compared with four baselines (see :data:`METHODS`); hard 0/1 baselines are clipped to
 :data:`HARD_CLIP` so log loss stays finite. Metrics: ROC AUC (ties count half), Brier score, log loss,
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .data import Library
-from .errors import SpeculationError
+from ..io.showfolder import Library
+from ..errors import SpeculationError
 from .features import build_features
 from .model import class_weights, fit_logistic, one_blas_thread, select_C, sigmoid
 

@@ -1,60 +1,21 @@
-"""Writing outputs: ranked tables (CSV, Markdown, JSON, HTML), model tables and the run manifest.
+"""Words and tables for people: plain-language reasons, percents, the ranking in csv/md/json/html.
 
-The only module that writes files. Every output of a run is rendered in memory first and then written
-with :func:`write_files`, which writes each file to a temporary name and renames it into place, so a
-failure never leaves a half-written table. Text is UTF-8 with ``\\n`` line ends; floats are written with
-full precision in CSV/JSON (contributions add up to the logit when read back) and rounded for people in
-Markdown/HTML.
+Pure rendering: a :class:`~speculation.core.score.ScoreResult` in, ``{file name: text}`` out; writing the files
+is :mod:`speculation.io.write`. Floats are written with full precision in CSV/JSON (contributions add up to
+the logit when read back) and rounded for people in Markdown/HTML.
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import json
-import os
-import platform
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 
-from .errors import SpeculationError
-from .features import describe
+from ..core.features import describe
+from ..errors import SpeculationError
+from ..io.write import FORMATS
 
-__all__ = ["FORMATS", "write_files", "render_ranking", "ranking_outputs", "manifest", "write_score_outputs",
-           "top_reasons", "character_reasons"]
-
-FORMATS = ("csv", "md", "json", "html")
-
-
-def write_files(files: dict[str, bytes | str], out_dir: str | Path) -> list[Path]:
-    """Write ``{relative name: content}`` into ``out_dir`` atomically per file; returns the paths written."""
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SpeculationError(f"{out}: cannot create the output folder ({exc.strerror})") from None
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in files.items():
-            target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            staged.append((name, Path(tmp)))
-        written = []
-        for name, tmp in staged:
-            os.replace(tmp, out / name)
-            written.append(out / name)
-        return written
-    except OSError as exc:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
-        raise SpeculationError(f"{out}: cannot write outputs ({exc.strerror})") from None
-
+__all__ = ["render_ranking", "ranking_outputs", "top_reasons", "character_reasons", "percent"]
 
 def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
@@ -160,52 +121,3 @@ def ranking_outputs(result, formats: list[str] | tuple[str, ...] = FORMATS) -> d
     if result.claims is not None:
         files["claims_vs_model.csv"] = _csv(result.claims)
     return files
-
-
-# ------------------------------------------------------------------------------------------------ manifest
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def manifest(command: str, config: dict, input_paths: list[Path], outputs: list[str]) -> str:
-    """JSON text recording how a run's outputs were made: config, input hashes, versions, git commit.
-
-    Deliberately holds no timestamp, so identical runs write identical manifests.
-    """
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {}
-    for pkg in ("speculation", "pandas", "numpy", "scikit-learn", "matplotlib", "PyYAML"):
-        try:
-            versions[pkg] = version(pkg)
-        except PackageNotFoundError:
-            versions[pkg] = None
-    inputs = {}
-    for folder in input_paths:
-        for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            inputs[f.as_posix()] = _sha256(f)
-    payload = {"command": command, "python": platform.python_version(), "packages": versions,
-               "git_commit": _git_commit(), "config": config, "inputs": inputs, "outputs": sorted(outputs)}
-    return json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n"
-
-
-def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
-                        command: str = "speculation score", extra_files: dict[str, bytes | str] | None = None
-                        ) -> list[Path]:
-    """Everything ``speculation score`` writes, with a manifest, atomically per file."""
-    files = ranking_outputs(result, formats)
-    if extra_files:
-        files.update(extra_files)
-    inputs = sorted({Path(result.show.path), *map(Path, library_paths)})
-    files["manifest.json"] = manifest(command, result.config, inputs, list(files) + ["manifest.json"])
-    return write_files(files, out_dir)

@@ -1,11 +1,13 @@
-"""Show folders: the schema of docs/data-format.md, loading and validation.
+"""Reading one show folder: the schema of docs/data-format.md (claims.csv included), loading and validation.
 
-This is the only module that reads show folders. ``validate_show`` collects *every* problem (for
-``speculation validate``); ``load_show`` stops at the first one with the same wording. A library is a folder
-of show folders; ``load_library`` concatenates their tables so later stages work on all shows at once.
+With io/bulk.py (which loads whole libraries) this is the only code that reads show folders. ``validate_show``
+collects *every* problem (for ``speculation validate``); ``load_show`` stops at the first one with the same
+wording. A library is a folder of show folders; ``Library`` concatenates their tables so later stages work on
+all shows at once (``load_library`` lives in io/bulk.py).
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +16,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import Problem, SpeculationError
+from ..errors import Problem, SpeculationError
 
-__all__ = ["Show", "Library", "load_show", "load_library", "validate_show", "resolve_show",
-           "APPEARANCE_COLUMNS", "BILLINGS", "FATES"]
+__all__ = ["Show", "Library", "load_show", "validate_show", "resolve_show", "show_folders", "read_claims",
+           "APPEARANCE_COLUMNS", "BILLINGS", "FATES", "CLAIM_COLUMNS", "STANCES"]
 
 REQUIRED_COLUMNS = ["season", "character", "actor", "billing", "episodes", "in_finale"]
 OPTIONAL_COLUMNS = ["finale_share", "fate", "birth_year"]
@@ -25,8 +27,10 @@ APPEARANCE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BILLINGS = ("main", "recurring", "guest")
 FATES = ("alive", "dead", "departed", "unknown")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-CLAIMS_FILE = "claims.csv"  # optional: what publications said about the next season (claims.py)
-BULK_MIN_SHOWS = 2   # load_library reads libraries of this many shows or more in bulk (data_bulk.py)
+CLAIMS_FILE = "claims.csv"  # optional: what publications said about the next season (core/claims.py)
+CLAIM_COLUMNS = ["source", "date", "character", "stance"]
+# What each stance says about the next season: 1 = returns, 0 = does not, NaN = no direction.
+STANCES = {"confirmed": 1.0, "likely": 1.0, "possible": np.nan, "unlikely": 0.0, "departed": 0.0}
 
 
 @dataclass
@@ -63,7 +67,7 @@ class Library:
     """Several shows, with their tables concatenated (``show`` column = slug) for vectorised stages."""
 
     shows: dict[str, Show] = field(default_factory=dict)
-    # The concatenated tables, when load_library built them in bulk (see data_bulk.py); else made on use.
+    # The concatenated tables, when load_library built them in bulk (see io/bulk.py); else made on use.
     _tables: dict[str, pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -341,6 +345,38 @@ def _check_unrecorded(meta: dict, appearances: pd.DataFrame, file: str, problems
                                 line=int(appearances.index[idx]) + 2, column="season"))
 
 
+def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """The claims of ``path`` (a claims.csv), checked against the show's ``characters``; None if invalid.
+
+    Problems are appended (every one, for ``speculation validate``), each naming file, line and column.
+    Rows come back sorted by date, then character, then source, so outputs are deterministic.
+    """
+    file = str(path)
+    raw = read_text_table(path, CLAIM_COLUMNS, problems)
+    if raw is None:
+        return None
+    raw = raw[CLAIM_COLUMNS].apply(lambda s: s.str.strip())
+    before = len(problems)
+    for i, row in enumerate(raw.itertuples(index=False), start=2):
+        if not row.source:
+            problems.append(Problem(file, "expected a publication or URL, got ''", line=i, column="source"))
+        if pd.isna(pd.to_datetime(row.date, format="%Y-%m-%d", errors="coerce")):
+            problems.append(Problem(file, f"expected an ISO date (YYYY-MM-DD), got {row.date!r}", line=i,
+                                    column="date"))
+        if row.character not in characters:
+            close = difflib.get_close_matches(row.character, sorted(characters), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(Problem(file, f"expected a character of appearances.csv, got {row.character!r}{hint}",
+                                    line=i, column="character"))
+        if row.stance.lower() not in STANCES:
+            problems.append(Problem(file, "expected one of " + " / ".join(STANCES) + f", got {row.stance!r}",
+                                    line=i, column="stance"))
+    if len(problems) > before:
+        return None
+    claims = raw.assign(stance=raw["stance"].str.lower())
+    return claims.sort_values(["date", "character", "source"], kind="mergesort").reset_index(drop=True)
+
+
 def validate_show(path: str | Path) -> list[Problem]:
     """Every problem in the show folder at ``path`` (empty list = valid)."""
     problems: list[Problem] = []
@@ -363,7 +399,6 @@ def _load(path: Path, problems: list[Problem]) -> Show | None:
         _check_unrecorded(meta, appearances, str(path / "appearances.csv"), problems)
     claims = None
     if (path / CLAIMS_FILE).exists() and not problems:
-        from .claims import read_claims
         claims = read_claims(path / CLAIMS_FILE, set(appearances["character"]), problems)
     if problems:
         return None
@@ -390,18 +425,6 @@ def show_folders(library_dir: str | Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / "show.yaml").exists())
 
 
-def load_library(library_dir: str | Path) -> Library:
-    """Load every show folder in ``library_dir``; the first invalid show stops with its problem.
-
-    Libraries of ``BULK_MIN_SHOWS`` shows or more are loaded by the equivalent bulk path of data_bulk.py.
-    """
-    folders = show_folders(library_dir)
-    if len(folders) >= BULK_MIN_SHOWS:
-        from .data_bulk import load_library_bulk
-        return load_library_bulk(folders)
-    return Library({p.name: load_show(p) for p in folders})
-
-
 def resolve_show(spec: str | Path, library: Library) -> Show:
     """SHOW on the command line: a path to a show folder, or the slug of a library show."""
     path = Path(spec)
@@ -409,7 +432,6 @@ def resolve_show(spec: str | Path, library: Library) -> Show:
         return load_show(path)
     if str(spec) in library.shows:
         return library.shows[str(spec)]
-    import difflib
     close = difflib.get_close_matches(str(spec), list(library.shows), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; known shows: {', '.join(library.shows) or 'none'}"
     raise SpeculationError(f"{spec}: not a show folder and not a show of the library{hint}")

@@ -10,6 +10,7 @@ training average. ``points_table`` re-expresses the same weights as a credit-sty
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -17,8 +18,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
-from .errors import SpeculationError
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - a scikit-learn dependency
+    threadpool_limits = None
+
+from ..errors import SpeculationError
 
 __all__ = ["ReturnModel", "sigmoid"]
 
@@ -191,10 +198,7 @@ def fit_logistic(z: np.ndarray, y: np.ndarray, C: float, sample_weight: np.ndarr
 def one_blas_thread():
     """Context limiting BLAS to one thread: the many small Newton solves of grouped CV, the bootstrap and the
     backtest run several times faster without threads contending for their tiny matrix products."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - a scikit-learn dependency
-        import contextlib
+    if threadpool_limits is None:  # pragma: no cover - a scikit-learn dependency
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
 
@@ -215,8 +219,6 @@ def select_C(X: pd.DataFrame, y: np.ndarray, groups: np.ndarray, features: list[
     Returns the chosen C and a table: C, mean log loss, its standard error, fold count. With fewer than two
     groups there is nothing to hold out, and the middle of the grid is returned with an empty table.
     """
-    from sklearn.model_selection import GroupKFold
-
     groups = np.asarray(groups)
     n_groups = len(np.unique(groups))
     grid = sorted(float(c) for c in grid)

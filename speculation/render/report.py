@@ -1,7 +1,7 @@
 """The publishable report: every chart as files (PNG/SVG + CSV twin) and one self-contained ``report.html``.
 
 :func:`score_artifacts` renders in memory and returns ``{relative file name: content}``; writing is left to
-:func:`speculation.export.write_files` (atomic), which ``speculation score`` calls. ``report.html`` embeds
+:func:`speculation.io.write.write_files` (atomic), which ``speculation score`` calls. ``report.html`` embeds
 its charts as inline SVG and its style in a ``<style>`` element: no network, no scripts, opens anywhere.
 
 Rendering is kept lean (``speculation score`` should cost little more than importing its libraries): the
@@ -18,10 +18,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..core.explanation import character_slugs, explain_character, format_value, points_factor
+from ..core.features import FEATURES
 from . import charts
-from .explanation import character_slugs, explain_character, format_value, points_factor
-from .export import character_reasons, percent
-from .features import FEATURES
+from .text import character_reasons, percent
 
 __all__ = ["score_artifacts", "render_report", "figure_bytes"]
 
@@ -35,7 +35,7 @@ MAIN_CHARTS = {"ranking": (charts.plot_ranking, charts.ranking_table),
 
 def figure_bytes(fig, fmt: str) -> bytes:
     """A figure saved in memory as ``png`` or ``svg``, reproducibly (no date, seeded SVG ids)."""
-    import matplotlib
+    import matplotlib   # heavy; imported when a figure is saved, so importing the report module stays cheap
 
     buf = io.BytesIO()
     with matplotlib.rc_context(_SVG_RC):

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Library, Show
+from ..io.config import default_config
+from ..io.config import load_config as _read_config
+from ..io.showfolder import Library, Show
 
-__all__ = ["FEATURES", "Feature", "build_features", "describe", "feature_docs_markdown"]
+__all__ = ["FEATURES", "Feature", "build_features", "describe", "feature_docs_markdown", "load_config"]
 
 BILLING_LEVEL = {"guest": 0, "recurring": 1, "main": 2}
 
@@ -153,8 +155,6 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
 
     Rows are sorted by show, season, character so the table is deterministic.
     """
-    from .config import default_config
-
     settings = (config or default_config())["features"]
     library = source if isinstance(source, Library) else Library({source.slug: source})
     a = library.appearances.sort_values(["show", "season", "character"], kind="mergesort").reset_index(drop=True)
@@ -218,3 +218,8 @@ def feature_docs_markdown() -> str:
     lines = ["| feature | group | definition |", "|---|---|---|"]
     lines += [f"| `{f.name}` | {f.group} | {f.definition} |" for f in FEATURES.values()]
     return "\n".join(lines) + "\n"
+
+
+def load_config(path=None, overrides: dict | None = None) -> dict:
+    """:func:`speculation.io.config.load_config` with ``model.features`` checked against this registry."""
+    return _read_config(path, overrides, features=FEATURES)

@@ -3,9 +3,9 @@
 The input is a long table with one row per character per episode — or per line, scene or credit: rows of
 the same (season, episode, character) are added up — the shape of transcript datasets, scene logs and
 credit lists. :func:`read_episodes` reads and checks it (every problem with file, line and column, like
-:mod:`speculation.data`); :func:`build_appearances` turns it into the rows of ``appearances.csv`` (pure:
+:mod:`speculation.io.showfolder`); :func:`build_appearances` turns it into the rows of ``appearances.csv`` (pure:
 DataFrames in, DataFrame out); :func:`ingest` does both and returns the files of the show folder, which the
-CLI writes with :func:`speculation.export.write_files`. Every rule is configured in the ``ingest:`` section
+CLI writes with :func:`speculation.io.write.write_files`. Every rule is configured in the ``ingest:`` section
 of the configuration (docs/configuration.md).
 """
 from __future__ import annotations
@@ -14,19 +14,17 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .data import APPEARANCE_COLUMNS, BILLINGS, FATES, _read_show_yaml, _season_table
-from .errors import Problem, SpeculationError
+from ..errors import Problem, SpeculationError
+from .config import TABLE_KEYS, load_config
+from .showfolder import APPEARANCE_COLUMNS, BILLINGS, _read_show_yaml, _season_table
 
-__all__ = ["IngestResult", "read_episodes", "speaker_mask", "build_appearances", "ingest", "check_config"]
+__all__ = ["IngestResult", "read_episodes", "speaker_mask", "build_appearances", "ingest"]
 
-TABLE_KEYS = ("season", "episode", "character", "actor", "billing")   # keys of ingest.columns
 BILLING_ORDER = {"main": 2, "recurring": 1, "guest": 0}
-FINALE_RULES = ("show_yaml", "table")
 
 
 @dataclass
@@ -37,43 +35,6 @@ class IngestResult:
     appearances: pd.DataFrame      # APPEARANCE_COLUMNS, one row per (season, character)
     dropped: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))  # name -> rows dropped
     notes: list[str] = field(default_factory=list)   # per-season decisions worth telling the user
-
-
-# ------------------------------------------------------------------------------------------------- config
-def check_config(section: Any, source: str) -> None:
-    """Type/range checks of the ``ingest:`` config section (called by :func:`speculation.config.load_config`)."""
-    def fail(key: str, expected: str, got: Any) -> None:
-        raise SpeculationError(f"{source}: key 'ingest.{key}' must be {expected}, got {got!r}")
-
-    for key in TABLE_KEYS:
-        name = section["columns"][key]
-        if not isinstance(name, str) or not name.strip():
-            fail(f"columns.{key}", "a column name", name)
-    if section["finale"] not in FINALE_RULES:
-        fail("finale", "one of " + " / ".join(FINALE_RULES), section["finale"])
-    rule = section["billing_rule"]
-    for key in ("main_share", "recurring_share"):
-        v = rule[key]
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= 1:
-            fail(f"billing_rule.{key}", "a number between 0 and 1", v)
-    v = rule["recurring_episodes"]
-    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-        fail("billing_rule.recurring_episodes", "an integer ≥ 1, or null", v)
-    drop = section["drop_speakers"]
-    for key in ("names", "patterns"):
-        if not isinstance(drop[key], list) or not all(isinstance(x, str) for x in drop[key]):
-            fail(f"drop_speakers.{key}", "a list of texts", drop[key])
-    for pattern in drop["patterns"]:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            fail("drop_speakers.patterns", f"regular expressions ({exc})", pattern)
-    if not isinstance(section["drop_guest_only"], bool):
-        fail("drop_guest_only", "true or false", section["drop_guest_only"])
-    if not isinstance(section["actor_placeholder"], str) or not section["actor_placeholder"].strip():
-        fail("actor_placeholder", "a non-empty text", section["actor_placeholder"])
-    if section["fate"] not in FATES:
-        fail("fate", "one of " + " / ".join(FATES), section["fate"])
 
 
 # -------------------------------------------------------------------------------------------- the table
@@ -280,11 +241,10 @@ def ingest(episodes_path: str | Path, show_yaml_path: str | Path, config: dict |
            weight: str | None = None) -> IngestResult:
     """Read the episode table and show.yaml, apply the ``ingest`` rules and return the show folder's files.
 
-    ``config`` is a full configuration (:func:`speculation.config.load_config`); the default one if None.
+    ``config`` is a full configuration (:func:`speculation.load_config`); the default one if None.
     The show.yaml is copied unchanged; it must be a valid show.yaml listing every season of the table.
     """
     if config is None:
-        from .config import load_config
         config = load_config()
     settings = config["ingest"]
     show_yaml_path = Path(show_yaml_path)

@@ -1,7 +1,8 @@
-"""The ``speculation`` command line: parse, call the API, print, map errors to exit codes.
+"""The ``speculation`` command line: the parser, the score/validate/library commands, errors to exit codes.
 
 Exit codes: 0 success, 2 a problem with the input or request (one line on stderr, no traceback).
-Each sub-command is a function ``cmd_<name>(args) -> int`` registered in :func:`build_parser`.
+Each sub-command is a function ``cmd_<name>(args) -> int``; :data:`COMMANDS` lists the modules that add the
+others (explain, backtest, ingest), each with ``register(sub, common)``.
 """
 from __future__ import annotations
 
@@ -10,63 +11,43 @@ import sys
 import warnings
 from pathlib import Path
 
-from .errors import SpeculationError
+from ..core.library import library_sources, library_summary
+from ..core.score import score_show
+from ..errors import Problem, SpeculationError
+from ..io.bulk import load_library
+from ..io.showfolder import validate_show
+from ..io.write import FORMATS, manifest, write_files
+from ..render.report import score_artifacts
+from ..render.text import ranking_outputs
+from . import backtest, explain, ingest
+from .common import add_common, format_table, load_inputs
 
-DEFAULT_LIBRARY = Path(__file__).resolve().parent.parent / "data" / "shows"
+__all__ = ["main", "build_parser", "write_score_outputs"]
 
+# The sub-commands living in their own modules, in the order `speculation --help` lists them.
+COMMANDS = (explain, backtest, ingest)
 
-def _default_library() -> Path:
-    """The bundled library: ``data/shows`` of the checkout (or $SPECULATION_LIBRARY)."""
-    import os
-    return Path(os.environ.get("SPECULATION_LIBRARY", DEFAULT_LIBRARY))
-
-
-def format_table(frame, float_digits: int = 3) -> str:
-    """A plain-text table for the terminal (right-aligned numbers, left-aligned text)."""
-    import pandas as pd
-
-    cols = list(frame.columns)
-    cells = []
-    for _, row in frame.iterrows():
-        out = []
-        for c in cols:
-            v = row[c]
-            if isinstance(v, float):
-                out.append("" if pd.isna(v) else f"{v:.{float_digits}f}")
-            else:
-                out.append(str(v))
-        cells.append(out)
-    widths = [max([len(str(c))] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in cols]
-
-    def line(values):
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
-
-    return "\n".join([line([str(c) for c in cols]), line(["-" * w for w in widths])] + [line(r) for r in cells])
+SCORE_FORMATS = list(FORMATS)
 
 
-# ------------------------------------------------------------------------------------------------ commands
-def _load_inputs(args):
-    from .config import load_config
-    from .data import load_library, resolve_show
-
-    config = load_config(args.config)
-    library = load_library(args.library)
-    show = resolve_show(args.show, library)
-    return config, library, show
+def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
+                        command: str = "speculation score", extra_files: dict[str, bytes | str] | None = None
+                        ) -> list[Path]:
+    """Everything ``speculation score`` writes, with a manifest, atomically per file."""
+    files = ranking_outputs(result, formats)
+    if extra_files:
+        files.update(extra_files)
+    inputs = sorted({Path(result.show.path), *map(Path, library_paths)})
+    files["manifest.json"] = manifest(command, result.config, inputs, list(files) + ["manifest.json"])
+    return write_files(files, out_dir)
 
 
 def cmd_score(args) -> int:
-    from .export import write_score_outputs
-    from .score import score_show
-
-    config, library, show = _load_inputs(args)
+    config, library, show = load_inputs(args)
     result = score_show(show, library, config)
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
     extra = {}
-    if not args.no_charts:
-        from .report import score_artifacts  # charts (PNG + SVG + CSV twins) and report.html
-
+    if not args.no_charts:   # charts (PNG + SVG + CSV twins) and report.html
         extra = score_artifacts(result)
     written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
                                   extra_files=extra)
@@ -88,9 +69,6 @@ def cmd_score(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .data import validate_show
-    from .errors import Problem
-
     paths, total = [], 0
     for p in map(Path, args.paths):
         if p.is_dir() and not (p / "show.yaml").exists() and not (p / "appearances.csv").exists():
@@ -119,9 +97,6 @@ def cmd_validate(args) -> int:
 
 
 def cmd_library(args) -> int:
-    from .data import load_library
-    from .library import library_sources, library_summary
-
     library = load_library(args.library)
     print(format_table(library_summary(library)))
     print("\nreturn_rate = share of labelled transitions (a character of season s has a row in season s + 1); "
@@ -138,17 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Transparent return probabilities for the cast of a TV show.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(p, show=True):
-        if show:
-            p.add_argument("show", metavar="SHOW", help="a library show's slug, or a path to a show folder")
-        p.add_argument("--library", default=str(_default_library()), metavar="DIR",
-                       help="folder of show folders to learn from (default: the bundled data/shows)")
-        p.add_argument("--config", metavar="FILE", help="YAML file overriding default settings")
-
+    common = add_common
     p = sub.add_parser("score", help="rank a show's latest cast by probability of returning next season")
     common(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<slug>/season-<n>/)")
-    p.add_argument("--format", nargs="+", choices=["csv", "md", "json", "html"], default=["csv", "md", "json", "html"],
+    p.add_argument("--format", nargs="+", choices=SCORE_FORMATS, default=SCORE_FORMATS,
                    help="table formats to write (ranking.csv is always written)")
     p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html")
     p.set_defaults(func=cmd_score)
@@ -162,16 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p, show=False)
     p.add_argument("--full-sources", action="store_true", help="print each show's source in full")
     p.set_defaults(func=cmd_library)
-    _register_optional(sub, common)
-    return parser
-
-
-def _register_optional(sub, common) -> None:
-    """Sub-commands living in their own modules register themselves here (explain, backtest, ingest)."""
-    from . import cli_backtest, cli_explain, cli_ingest
-
-    for module in (cli_explain, cli_backtest, cli_ingest):
+    for module in COMMANDS:
         module.register(sub, common)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Backtest charts: a reliability (calibration) diagram and metrics per season.
 
-Functions take frames computed by :mod:`speculation.evaluate` and return a matplotlib Figure; they never refit,
+Functions take frames computed by :mod:`speculation.core.evaluate` and return a matplotlib Figure; they never refit,
 never read files and never call ``plt.show()``. Each chart's numbers are the frame it was drawn from (its
 "table twin", written beside it by ``speculation backtest``). :func:`figure_bytes` renders a Figure to PNG
 or SVG bytes with no timestamp, so identical runs give identical files.
@@ -22,6 +22,8 @@ METRIC_LABELS = {"brier": "Brier score (lower is better)", "auc": "ROC AUC (high
 
 
 def _pyplot():
+    # imported on first drawing, not with the module: matplotlib is heavy and `speculation backtest` imports
+    # this module for its labels even when it draws nothing
     import matplotlib
     if matplotlib.get_backend().lower() != "agg":
         matplotlib.use("Agg", force=True)
@@ -41,7 +43,7 @@ def _figure(ax, size):
 def calibration_figure(calibration: pd.DataFrame, ax=None, title: str | None = None):
     """Reliability diagram: observed return rate against mean predicted probability per quantile bin.
 
-    ``calibration`` is :func:`speculation.evaluate.calibration_table` (scheme, method, bin, n, mean_predicted,
+    ``calibration`` is :func:`speculation.core.evaluate.calibration_table` (scheme, method, bin, n, mean_predicted,
     observed_rate, ...); one line per scheme × method, each point labelled with its bin's count.
     """
     fig, ax = _figure(ax, (6.4, 6.0))
@@ -74,7 +76,7 @@ def season_figure(seasons: pd.DataFrame, metric: str = "brier", scheme: str = "w
                   title: str | None = None):
     """One line per method: ``metric`` of the predictions made at the end of each season, pooled over shows.
 
-    ``seasons`` is :func:`speculation.evaluate.by_season`; the x axis is the season at whose end the
+    ``seasons`` is :func:`speculation.core.evaluate.by_season`; the x axis is the season at whose end the
     prediction is made (the outcome is the next season); the count of predictions is shown per season.
     """
     fig, ax = _figure(ax, (7.5, 4.5))

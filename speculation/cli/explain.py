@@ -1,12 +1,23 @@
 """``speculation explain SHOW CHARACTER``: one character's probability, feature by feature.
 
 Prints the character's features, each contribution (log-odds and points) and the probability with its
-interval, and writes the character's waterfall chart (PNG + SVG + CSV twin) into ``--out``. The logic lives
-in :mod:`speculation.explanation` and :mod:`speculation.charts`; this module parses, calls, prints and writes.
+interval, and writes the character's waterfall chart (PNG + SVG + CSV twin) into ``--out``. The logic lives in
+:mod:`speculation.core.explanation` and :mod:`speculation.render.charts`; this module parses, calls, prints and
+writes.
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+import pandas as pd
+
+from ..core.explanation import character_summary, explain_character, format_value, match_name, slugify
+from ..core.score import score_show
+from ..io.write import write_files
+from ..render.charts import plot_waterfall, waterfall_table
+from ..render.report import figure_bytes
+from ..render.text import percent
+from .common import format_table, load_inputs
 
 __all__ = ["register", "cmd_explain"]
 
@@ -28,12 +39,7 @@ def _signed(v: float, digits: int) -> str:
 
 
 def cmd_explain(args) -> int:
-    from .cli import _load_inputs, format_table
-    from .explanation import character_summary, explain_character, format_value, match_name, slugify
-    from .export import percent, write_files
-    from .score import score_show
-
-    config, library, show = _load_inputs(args)
+    config, library, show = load_inputs(args)
     cast = show.appearances.loc[show.appearances["season"] == show.last_season, "character"].tolist()
     name = match_name(cast, args.character, where=f"{show.title} season {show.last_season}")  # fail before fitting
     result = score_show(show, library, config)
@@ -56,14 +62,9 @@ def cmd_explain(args) -> int:
                      "average": f"{r['average']:.2f}" if feature else "",
                      "log-odds": _signed(r["contribution"], 3), "points": _signed(r["points"], 1),
                      "probability": percent(r["probability"])})
-    import pandas as pd
-
     print(format_table(pd.DataFrame(rows)))
     print(f"\nlog-odds: contributions add up (base + features = total); probability = 1 / (1 + e^-total). "
           f"{config['points']['pdo']:g} points double the odds.")
-
-    from .charts import plot_waterfall, waterfall_table
-    from .report import figure_bytes
 
     wt = waterfall_table(table)
     title = f"{name}: {percent(info['probability'])} chance of returning in season {result.season + 1}"

@@ -1,6 +1,6 @@
 """``speculation backtest [SHOW ...]``: how good is the model out of sample, against four baselines.
 
-Registered by :mod:`speculation.cli` (``register(sub, common)``). Writes into ``--out`` (default
+Registered by :mod:`speculation.cli.main` (``register(sub, common)``). Writes into ``--out`` (default
 ``reports/backtest/``): backtest.csv/.md/.json (metrics per scheme × show × method, with pooled rows),
 predictions.csv (every out-of-sample prediction), model_selection.csv (C per held-out show), calibration and
 per-season charts as PNG + SVG with their CSV table twins, and manifest.json. See docs/evaluation.md.
@@ -9,6 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from ..core.evaluate import HARD_CLIP, METHODS, run_backtest
+from ..core.features import load_config
+from ..errors import SpeculationError
+from ..io.bulk import load_library
+from ..io.showfolder import resolve_show
+from ..io.write import manifest, write_files
+from ..render.eval_charts import METHOD_LABELS, calibration_figure, figure_bytes, season_figure
+from ..render.text import _markdown_table
+from .common import format_table
 
 __all__ = ["register", "cmd_backtest", "backtest_outputs"]
 
@@ -30,8 +40,6 @@ def _csv(frame) -> str:
 
 
 def _pooled_view(result, scheme: str):
-    from .eval_charts import METHOD_LABELS
-
     pooled = result.pooled(scheme)
     view = pooled[["method", "n", "auc", "brier", "log_loss", "accuracy", "ece"]].copy()
     view.insert(1, "what", view["method"].map(METHOD_LABELS))
@@ -39,9 +47,6 @@ def _pooled_view(result, scheme: str):
 
 
 def _markdown(result) -> str:
-    from .evaluate import HARD_CLIP, METHODS
-    from .export import _markdown_table
-
     p = result.predictions
     lines = ["# Backtest: who returns next season, predicted out of sample", "",
              f"{len(result.shows)} show(s) held out: {', '.join(result.shows)}. "
@@ -77,8 +82,6 @@ def _markdown(result) -> str:
 
 
 def _json(result) -> str:
-    from .evaluate import HARD_CLIP, METHODS
-
     s = result.summary
 
     def records(frame):
@@ -94,8 +97,6 @@ def _json(result) -> str:
 
 def backtest_outputs(result) -> dict[str, bytes | str]:
     """``{file name: content}`` of everything ``speculation backtest`` writes except the manifest."""
-    from .eval_charts import calibration_figure, figure_bytes, season_figure
-
     files: dict[str, bytes | str] = {
         "backtest.csv": _csv(result.summary), "backtest.md": _markdown(result), "backtest.json": _json(result),
         "predictions.csv": _csv(result.predictions),
@@ -109,13 +110,6 @@ def backtest_outputs(result) -> dict[str, bytes | str]:
 
 
 def cmd_backtest(args) -> int:
-    from .cli import format_table
-    from .config import load_config
-    from .data import load_library, resolve_show
-    from .errors import SpeculationError
-    from .evaluate import run_backtest
-    from .export import manifest, write_files
-
     if args.bins < 2:
         raise SpeculationError(f"--bins must be an integer ≥ 2, got {args.bins}")
     config = load_config(args.config)

@@ -1,6 +1,6 @@
 """Explanations of one score: each feature's contribution, in log-odds and in points, and what-ifs.
 
-Pure functions of a :class:`~speculation.score.ScoreResult` — nothing is refitted and nothing is read or
+Pure functions of a :class:`~speculation.core.score.ScoreResult` — nothing is refitted and nothing is read or
 written. A character's log-odds (logit) is the model's intercept (the log-odds of an average character)
 plus one contribution per feature, ``weight × (value − training average) / training spread``; its
 probability is ``sigmoid(logit)``. Points re-express log-odds on the scorecard scale of ``model_points.csv``:
@@ -15,7 +15,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from .errors import SpeculationError
+from ..errors import SpeculationError
 from .features import FEATURES
 from .model import sigmoid
 

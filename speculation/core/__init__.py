@@ -1,0 +1,1 @@
+"""core — computing: features, the model, uncertainty, scoring, evaluation, claims, explanations (no files)."""

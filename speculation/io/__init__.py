@@ -1,0 +1,1 @@
+"""io — the bottom layer over errors: reading show folders and config, ingesting tables, writing outputs."""

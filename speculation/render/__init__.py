@@ -1,0 +1,1 @@
+"""render — drawing and wording results: charts, the report, plain-language text and tables (no refits)."""

@@ -26,8 +26,8 @@ def test_valid_show_loads_with_types(tmp_path):
     (2, "finale_share", "1,Ana,A. Actor,main,10,1,1.4,alive,", "between 0 and 1"),
     (7, "season", "7,Ana,A. Actor,main,10,1,,alive,", "listed in show.yaml"),
     (8, "character", "2,Ana,A. Actor,main,10,1,,alive,", "one row per (season, character)"),
-    (3, "episodes", "1,Ben,B. Actor,main,many,1,,alive,", "an integer ≥ 1"),
-    (3, "birth_year", "1,Ben,B. Actor,main,9,1,,alive,19x0", "an integer or blank"),
+    (3, "episodes", "1,Ben,B. Actor,main,many,1,,alive,", "an integer from 1 to 1000"),
+    (3, "birth_year", "1,Ben,B. Actor,main,9,1,,alive,19x0", "an integer from 1800 to 2200, or blank"),
 ])
 def test_bad_cell_names_file_line_column(tmp_path, line_no, column, bad, expected):
     lines = APPEARANCES.splitlines()

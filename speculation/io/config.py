@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import SpeculationError
-from .showfolder import FATES
+from .schema import FATES
 
 __all__ = ["load_config", "default_config"]
 

@@ -1,9 +1,11 @@
-"""Reading one show folder: the schema of docs/data-format.md (claims.csv included), loading and validation.
+"""Reading show folders: loading and validation against the schema of docs/data-format.md (claims.csv included).
 
-With io/bulk.py (which loads whole libraries) this is the only code that reads show folders. ``validate_show``
-collects *every* problem (for ``speculation validate``); ``load_show`` stops at the first one with the same
-wording. A library is a folder of show folders; ``Library`` concatenates their tables so later stages work on
-all shows at once (``load_library`` lives in io/bulk.py).
+The schema itself is declared once, in io/schema.py, and checked over the rows of every folder at once:
+:func:`load_folders` reads any number of show folders (a show is a library of one) and gives each folder's
+problems and the typed tables of the valid ones. ``validate_show`` lists *every* problem (for ``speculation
+validate``); ``load_show`` stops at the first one with the same wording; ``load_library`` (io/bulk.py) loads a
+whole library through the same path. ``Library`` concatenates the shows' tables so later stages work on all
+shows at once.
 """
 from __future__ import annotations
 
@@ -17,20 +19,19 @@ import pandas as pd
 import yaml
 
 from ..errors import Problem, SpeculationError
+from .schema import APPEARANCE_COLUMNS, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SEASON_RULES, \
+    SETTING_YEARS, check_appearances, check_value, parse_csv, parse_many, read_bytes
 
 __all__ = ["Show", "Library", "load_show", "validate_show", "resolve_show", "show_folders", "read_claims",
-           "APPEARANCE_COLUMNS", "BILLINGS", "FATES", "CLAIM_COLUMNS", "STANCES"]
+           "load_folders", "APPEARANCE_COLUMNS", "BILLINGS", "FATES", "CLAIM_COLUMNS", "STANCES",
+           "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
 
-REQUIRED_COLUMNS = ["season", "character", "actor", "billing", "episodes", "in_finale"]
-OPTIONAL_COLUMNS = ["finale_share", "fate", "birth_year"]
-APPEARANCE_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-BILLINGS = ("main", "recurring", "guest")
-FATES = ("alive", "dead", "departed", "unknown")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 CLAIMS_FILE = "claims.csv"  # optional: what publications said about the next season (core/claims.py)
 CLAIM_COLUMNS = ["source", "date", "character", "stance"]
 # What each stance says about the next season: 1 = returns, 0 = does not, NaN = no direction.
 STANCES = {"confirmed": 1.0, "likely": 1.0, "possible": np.nan, "unlikely": 0.0, "departed": 0.0}
+SEASON_COLUMNS = ["show", "season", "episodes", "year", "setting_year"]
 
 
 @dataclass
@@ -111,18 +112,20 @@ def _is_int(value: Any) -> bool:
 
 
 def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
+    """The checked mapping of a show.yaml, or None when it cannot be read as one; problems are appended."""
     file = str(path)
-    if not path.is_file():
-        problems.append(Problem(file, "missing: every show folder needs a show.yaml (see docs/data-format.md)"))
+    data, problem = read_bytes(path, "a show.yaml (every show folder needs one)")
+    if problem:
+        problems.append(problem)
         return None
     try:
-        meta = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        meta = yaml.load(data.decode("utf-8-sig"), Loader=_Loader)
     except UnicodeDecodeError:
         problems.append(Problem(file, "expected UTF-8 text"))
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(file, f"not valid YAML ({getattr(exc, 'problem', 'syntax error')})",
+        problems.append(Problem(file, f"not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
                                 line=mark.line + 1 if mark else None))
         return None
     if not isinstance(meta, dict):
@@ -138,29 +141,43 @@ def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
         problems.append(Problem(file, "key 'seasons' is required: a list with one entry per aired season"))
         meta["seasons"] = []
         return meta
+    _check_seasons(seasons, file, problems)
+    _check_extras(meta, file, problems)
+    return meta
+
+
+def _check_seasons(seasons: list, file: str, problems: list[Problem]) -> None:
+    """Each entry of `seasons` against :data:`SEASON_RULES`; numbers 1, 2, 3… in order."""
     previous = 0
     for i, entry in enumerate(seasons, start=1):
         where = f"key 'seasons', entry {i}"
         if not isinstance(entry, dict):
             problems.append(Problem(file, f"{where}: expected a mapping with number and episodes"))
             continue
-        number, episodes = entry.get("number"), entry.get("episodes")
-        if not _is_int(number) or number < 1:
-            problems.append(Problem(file, f"{where}: 'number' must be an integer ≥ 1, got {number!r}"))
-        elif number <= previous:
+        for rule in SEASON_RULES:
+            if not check_value(rule, entry.get(rule.column)):
+                problems.append(Problem(file, f"{where}: '{rule.column}' must be {rule.expected()}, "
+                                              f"got {entry.get(rule.column)!r}"))
+        number = entry.get("number")
+        if not check_value(SEASON_RULES[0], number):
+            continue
+        if number <= previous:
             problems.append(Problem(file, f"{where}: season numbers must increase, got {number} after {previous}"))
-        else:
-            if number != previous + 1:
-                problems.append(Problem(file, f"{where}: seasons must be consecutive, got {number} after {previous}"))
-            previous = number
-        if not _is_int(episodes) or episodes < 1:
-            problems.append(Problem(file, f"{where}: 'episodes' must be an integer ≥ 1, got {episodes!r}"))
-        for key in ("year", "setting_year"):
-            if entry.get(key) is not None and not _is_int(entry[key]):
-                problems.append(Problem(file, f"{where}: '{key}' must be an integer year, got {entry[key]!r}"))
+            continue
+        if number != previous + 1:
+            problems.append(Problem(file, f"{where}: seasons must be consecutive, got {number} after {previous}"))
+        previous = number
+
+
+def _check_extras(meta: dict, file: str, problems: list[Problem]) -> None:
+    """The optional keys: next_season, returns_after_death, unrecorded, estimated_columns."""
+    seasons = meta["seasons"]
     nxt = meta.get("next_season")
-    if nxt is not None and not (isinstance(nxt, dict) and (nxt.get("setting_year") is None or _is_int(nxt["setting_year"]))):
-        problems.append(Problem(file, "key 'next_season' must be a mapping whose 'setting_year' is an integer year"))
+    lo, hi = SETTING_YEARS
+    if nxt is not None and not (isinstance(nxt, dict) and (nxt.get("setting_year") is None or (
+            _is_int(nxt["setting_year"]) and lo <= nxt["setting_year"] <= hi))):
+        problems.append(Problem(file, "key 'next_season' must be a mapping whose 'setting_year' is an integer year "
+                                      f"from {lo} to {hi}"))
     rad = meta.get("returns_after_death")
     if rad is not None:
         if not isinstance(rad, list) or not all(isinstance(r, dict) and isinstance(r.get("character"), str)
@@ -182,145 +199,26 @@ def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
     est = meta.get("estimated_columns")
     if est is not None and not (isinstance(est, list) and all(c in APPEARANCE_COLUMNS for c in est)):
         problems.append(Problem(file, "key 'estimated_columns' must list columns of appearances.csv, got " + repr(est)))
-    return meta
+
+
+def _season_rows(meta: dict) -> list[tuple]:
+    """(season, episodes, year, setting_year) of every well-formed entry of a show.yaml's seasons."""
+    return [(e["number"], e["episodes"], e.get("year"), e.get("setting_year")) for e in meta.get("seasons", [])
+            if isinstance(e, dict) and all(check_value(r, e.get(r.column)) for r in SEASON_RULES[:2])]
 
 
 def _season_table(slug: str, meta: dict) -> pd.DataFrame:
-    rows = [e for e in meta.get("seasons", []) if isinstance(e, dict) and _is_int(e.get("number"))
-            and _is_int(e.get("episodes"))]
-    return pd.DataFrame({
-        "show": pd.Series([slug] * len(rows), dtype=object),
-        "season": pd.Series([e["number"] for e in rows], dtype="int64"),
-        "episodes": pd.Series([e["episodes"] for e in rows], dtype="int64"),
-        "year": pd.Series([e.get("year") for e in rows], dtype="float64"),
-        "setting_year": pd.Series([e.get("setting_year") for e in rows], dtype="float64"),
-    })
+    rows = _season_rows(meta)
+    return _typed_seasons(pd.DataFrame([(slug,) + r for r in rows], columns=SEASON_COLUMNS))
 
 
-# ---------------------------------------------------------------------------------------- appearances.csv
-def _bad(problems: list[Problem], file: str, frame: pd.DataFrame, mask: pd.Series, column: str,
-         expected: str) -> None:
-    for idx in np.flatnonzero(mask.to_numpy()):
-        got = frame[column].iloc[idx]
-        problems.append(Problem(file, f"expected {expected}, got {got!r}", line=int(idx) + 2, column=column))
+def _typed_seasons(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.astype({"season": "int64", "episodes": "int64", "year": "float64", "setting_year": "float64"})
+    frame["show"] = frame["show"].astype(object)
+    return frame
 
 
-def read_text_table(path: Path, required: list[str], problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV file as text cells (no type guessing), or None with one problem when it cannot be read as a
-    UTF-8 CSV holding the ``required`` columns in its header row."""
-    file = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8", skipinitialspace=False)
-    except UnicodeDecodeError:
-        problems.append(Problem(file, "expected UTF-8 text"))
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(Problem(file, "empty file: expected a header row " + ",".join(required)))
-        return None
-    except pd.errors.ParserError as exc:
-        problems.append(Problem(file, f"not a well-formed CSV ({str(exc).strip()})"))
-        return None
-    missing = [c for c in required if c not in raw.columns]
-    if missing:
-        problems.append(Problem(file, "missing required column(s) " + ", ".join(missing) + " in the header row",
-                                line=1))
-        return None
-    return raw
-
-
-def _read_appearances(path: Path, slug: str, seasons: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
-    file = str(path)
-    if not path.is_file():
-        problems.append(Problem(file, "missing: every show folder needs an appearances.csv (see docs/data-format.md)"))
-        return None
-    raw = read_text_table(path, REQUIRED_COLUMNS, problems)
-    if raw is None:
-        return None
-    if raw.empty:
-        problems.append(Problem(file, "no rows: expected one row per character per season"))
-        return None
-    for col in OPTIONAL_COLUMNS:
-        if col not in raw.columns:
-            raw[col] = ""
-    raw = raw.apply(lambda s: s.str.strip())
-    out = pd.DataFrame({"show": [slug] * len(raw)})
-
-    def integer(col: str, lo: int | None = None, optional: bool = False) -> pd.Series:
-        values = pd.to_numeric(raw[col], errors="coerce")
-        blank = raw[col] == ""
-        ok = values.notna() & (values == values.round())
-        if lo is not None:
-            ok &= values >= lo
-        if optional:
-            ok |= blank
-        expected = "an integer" + (f" ≥ {lo}" if lo is not None else "") + (" or blank" if optional else "")
-        _bad(problems, file, raw, ~ok, col, expected)
-        return values.where(ok)
-
-    season = integer("season", 1)
-    listed = set(seasons["season"].tolist())
-    # With no readable season list, show.yaml's own problem is the one to report, not every row.
-    unlisted = season.notna() & ~season.isin(listed) & bool(listed)
-    _bad(problems, file, raw, unlisted, "season",
-         "a season listed in show.yaml (" + ", ".join(map(str, sorted(listed))) + ")")
-    season = season.where(~unlisted)
-    out["season"] = season
-    for col in ("character", "actor"):
-        _bad(problems, file, raw, raw[col] == "", col, "a non-empty name")
-        out[col] = raw[col]
-    billing = raw["billing"].str.lower()
-    _bad(problems, file, raw, ~billing.isin(BILLINGS), "billing", "one of " + " / ".join(BILLINGS))
-    out["billing"] = billing
-    episodes = integer("episodes", 1)
-    season_eps = season.map(seasons.set_index("season")["episodes"])
-    too_many = episodes.notna() & season_eps.notna() & (episodes > season_eps)
-    for idx in np.flatnonzero(too_many.to_numpy()):
-        problems.append(Problem(file, f"expected at most {int(season_eps.iloc[idx])} (the episodes of season "
-                                      f"{int(season.iloc[idx])} in show.yaml), got {raw['episodes'].iloc[idx]!r}",
-                                line=int(idx) + 2, column="episodes"))
-    out["episodes"] = episodes
-    fin = raw["in_finale"]
-    _bad(problems, file, raw, ~fin.isin(["0", "1"]), "in_finale", "0 or 1")
-    out["in_finale"] = pd.to_numeric(fin.where(fin.isin(["0", "1"])), errors="coerce")
-    share = pd.to_numeric(raw["finale_share"], errors="coerce")
-    ok = (raw["finale_share"] == "") | (share.notna() & (share >= 0) & (share <= 1))
-    _bad(problems, file, raw, ~ok, "finale_share", "a number between 0 and 1, or blank")
-    absent_share = ok & share.gt(0) & (fin == "0")
-    _bad(problems, file, raw, absent_share, "finale_share", "blank or 0 for a character not in the finale (in_finale = 0)")
-    out["finale_share"] = share.where(ok)
-    fate = raw["fate"].str.lower().replace("", "alive")
-    _bad(problems, file, raw, ~fate.isin(FATES), "fate", "one of " + " / ".join(FATES) + " (blank = alive)")
-    out["fate"] = fate
-    out["birth_year"] = integer("birth_year", optional=True)
-    dup = out["season"].notna() & out.duplicated(["season", "character"], keep="first")
-    for idx in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(file, f"expected one row per (season, character), but season "
-                                      f"{int(out['season'].iloc[idx])} already has {out['character'].iloc[idx]!r}",
-                                line=int(idx) + 2, column="character"))
-    present = set(out["season"].dropna().astype(int))
-    for number in sorted(listed - present):
-        problems.append(Problem(file, f"season {number} is listed in show.yaml but has no rows"))
-    for col in ("season", "episodes", "in_finale"):
-        out[col] = out[col].astype("Int64")
-    return out
-
-
-def _check_fates(slug: str, meta: dict, appearances: pd.DataFrame, file: str, problems: list[Problem]) -> None:
-    """A character marked dead who appears in a later season must be declared in returns_after_death."""
-    declared = {(r.get("character"), r.get("season")) for r in (meta.get("returns_after_death") or [])
-                if isinstance(r, dict)}
-    dead = appearances.loc[appearances["fate"] == "dead"].groupby("character")["season"].min()
-    if dead.empty:
-        return
-    later = appearances.merge(dead.rename("died_in").reset_index(), on="character")
-    later = later.loc[later["season"] > later["died_in"]]
-    for _, row in later.iterrows():
-        if (row["character"], int(row["season"])) not in declared:
-            problems.append(Problem(file, f"{row['character']!r} died in season {int(row['died_in'])} but appears in "
-                                          f"season {int(row['season'])}; if the show really brought them back, list it "
-                                          f"under returns_after_death in show.yaml", column="fate"))
-
-
+# ---------------------------------------------------------------------------------------- fates, unrecorded
 def unrecorded_pairs(meta: dict) -> list[tuple[str, int]]:
     """(character, season) for every season a validated show.yaml lists under ``unrecorded``."""
     return [(e["character"], int(n)) for e in (meta.get("unrecorded") or []) for n in e["seasons"]]
@@ -332,19 +230,37 @@ def _unrecorded_frame(rows: list[tuple[str, str, int]]) -> pd.DataFrame:
                          "season": pd.Series([r[2] for r in rows], dtype="int64")})
 
 
-def _check_unrecorded(meta: dict, appearances: pd.DataFrame, file: str, problems: list[Problem]) -> None:
+def _check_fates(rows: pd.DataFrame, metas: dict[int, dict]) -> list[tuple[int, Problem]]:
+    """A character marked dead who appears in a later season must be declared in returns_after_death."""
+    dead = rows.loc[rows["fate"] == "dead"].groupby(["folder", "character"])["season"].min()
+    if dead.empty:
+        return []
+    later = rows.merge(dead.rename("died_in").reset_index(), on=["folder", "character"])
+    later = later.loc[later["season"] > later["died_in"]]
+    found = []
+    for row in later.itertuples(index=False):
+        declared = metas[row.folder].get("returns_after_death") or []
+        if not any(r.get("character") == row.character and r.get("season") == row.season for r in declared):
+            found.append((row.folder, Problem(row.file, f"{row.character!r} died in season {row.died_in} but "
+                                              f"appears in season {row.season}; if the show really brought them "
+                                              f"back, list it under returns_after_death in show.yaml",
+                                              line=int(row.line), column="fate")))
+    return found
+
+
+def _check_unrecorded(rows: pd.DataFrame, metas: dict[int, dict]) -> list[tuple[int, Problem]]:
     """A season listed as unrecorded for a character must not also have a row for it."""
-    listed = set(unrecorded_pairs(meta))
-    if not listed:
-        return
-    clash = [(c, int(s)) in listed for c, s in zip(appearances["character"], appearances["season"])]
-    for idx in np.flatnonzero(clash):
-        row = appearances.iloc[idx]
-        problems.append(Problem(file, f"{row['character']!r} has a row for season {int(row['season'])}, which "
-                                      f"show.yaml lists under 'unrecorded'; expected one or the other",
-                                line=int(appearances.index[idx]) + 2, column="season"))
+    listed = [(f, c, n) for f, meta in metas.items() for c, n in unrecorded_pairs(meta)]
+    if not listed or rows.empty:
+        return []
+    key = pd.MultiIndex.from_arrays([rows["folder"], rows["character"], rows["season"]])
+    clash = rows.loc[key.isin(pd.MultiIndex.from_tuples(listed))]
+    return [(r.folder, Problem(r.file, f"{r.character!r} has a row for season {r.season}, which show.yaml lists "
+                                       f"under 'unrecorded'; expected one or the other", line=int(r.line),
+                               column="season")) for r in clash.itertuples(index=False)]
 
 
+# ------------------------------------------------------------------------------------------------ claims.csv
 def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd.DataFrame | None:
     """The claims of ``path`` (a claims.csv), checked against the show's ``characters``; None if invalid.
 
@@ -352,12 +268,15 @@ def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd
     Rows come back sorted by date, then character, then source, so outputs are deterministic.
     """
     file = str(path)
-    raw = read_text_table(path, CLAIM_COLUMNS, problems)
+    data, problem = read_bytes(path, "a claims.csv")
+    raw, found = (None, [problem]) if problem else parse_csv(data, file, CLAIM_COLUMNS)
     if raw is None:
+        problems += found
         return None
+    lines = raw["line"].tolist()
     raw = raw[CLAIM_COLUMNS].apply(lambda s: s.str.strip())
     before = len(problems)
-    for i, row in enumerate(raw.itertuples(index=False), start=2):
+    for i, row in zip(lines, raw.itertuples(index=False)):
         if not row.source:
             problems.append(Problem(file, "expected a publication or URL, got ''", line=i, column="source"))
         if pd.isna(pd.to_datetime(row.date, format="%Y-%m-%d", errors="coerce")):
@@ -377,44 +296,111 @@ def read_claims(path: Path, characters: set[str], problems: list[Problem]) -> pd
     return claims.sort_values(["date", "character", "source"], kind="mergesort").reset_index(drop=True)
 
 
+# ------------------------------------------------------------------------------- loading folders in one pass
+@dataclass
+class Loaded:
+    """What :func:`load_folders` read: per folder (by position) its problems, and for the valid ones their
+    show.yaml, claims and rows of the library-wide ``seasons`` and ``appearances`` tables (``folder`` column)."""
+
+    folders: list[Path]
+    problems: dict[int, list[Problem]]
+    metas: dict[int, dict]
+    claims: dict[int, pd.DataFrame]
+    seasons: pd.DataFrame
+    appearances: pd.DataFrame
+
+    @property
+    def valid(self) -> list[int]:
+        return [i for i in range(len(self.folders)) if not self.problems[i]]
+
+
+def _read_folders(folders: list[Path], problems: dict[int, list[Problem]]) -> tuple[dict, pd.DataFrame, list]:
+    """Every show.yaml (checked) and the bytes of every appearances.csv; the seasons table of all of them."""
+    metas, season_rows, files = {}, [], []
+    for i, path in enumerate(folders):
+        if not path.is_dir():
+            problems[i].append(Problem(str(path), "not a show folder (expected a folder with show.yaml and "
+                                                  "appearances.csv)"))
+            continue
+        meta = _read_show_yaml(path / "show.yaml", problems[i])
+        if meta is not None:
+            metas[i] = meta
+        slug, file = path.resolve().name, str(path / "appearances.csv")
+        season_rows += [(i, file, slug) + r for r in _season_rows(meta or {})]
+        data, problem = read_bytes(path / "appearances.csv", "an appearances.csv (every show folder needs one)")
+        if problem:
+            problems[i].append(problem)
+        else:
+            files.append((i, file, data))
+    seasons = pd.DataFrame(season_rows, columns=["folder", "file"] + SEASON_COLUMNS)
+    return metas, seasons, files
+
+
+def load_folders(folders: list[Path]) -> Loaded:
+    """Read and check the show folders ``folders`` together: the schema's rules run once over all their rows."""
+    problems: dict[int, list[Problem]] = {i: [] for i in range(len(folders))}
+    metas, seasons, files = _read_folders(folders, problems)
+    raw, unreadable = parse_many(files, REQUIRED_COLUMNS, APPEARANCE_COLUMNS)
+    for i, found in unreadable.items():
+        problems[i] += found
+    with_rows = set(raw["folder"])
+    for i, file, _ in files:
+        if i not in unreadable and i not in with_rows:
+            problems[i].append(Problem(file, "no rows: expected one row per character per season"))
+    typed, found = check_appearances(raw, seasons.loc[seasons["folder"].isin(with_rows)])
+    for i, problem in found:
+        problems[i].append(problem)
+    clean = [i for i in metas if not problems[i]]
+    typed = typed.loc[typed["folder"].isin(clean)].astype({"season": "int64", "episodes": "int64"})
+    for i, problem in _check_fates(typed, metas) + _check_unrecorded(typed, metas):
+        problems[i].append(problem)
+    claims = {}
+    for i in clean:
+        if not problems[i] and (folders[i] / CLAIMS_FILE).exists():
+            chars = set(typed.loc[typed["folder"] == i, "character"])
+            found = read_claims(folders[i] / CLAIMS_FILE, chars, problems[i])
+            if found is not None:
+                claims[i] = found
+    valid = [i for i in clean if not problems[i]]
+    return Loaded(folders, problems, {i: metas[i] for i in valid}, claims,
+                  _typed_seasons(seasons.loc[seasons["folder"].isin(valid)].reset_index(drop=True)),
+                  _typed_appearances(typed.loc[typed["folder"].isin(valid)], raw["character"].dtype, folders))
+
+
+def _typed_appearances(typed: pd.DataFrame, text: Any, folders: list[Path]) -> pd.DataFrame:
+    """The appearances table of valid rows: folder, show (slug) and the schema's columns, typed."""
+    slugs = {i: folders[i].resolve().name for i in set(typed["folder"])}
+    out = pd.DataFrame({"folder": typed["folder"].to_numpy(dtype="int64"),
+                        "show": typed["folder"].map(slugs).astype(text).to_numpy()})
+    for col in APPEARANCE_COLUMNS:
+        out[col] = typed[col].to_numpy()
+    out = out.astype({"season": "int64", "episodes": "int64", "in_finale": "int64", "finale_share": "float64",
+                      "birth_year": "float64"})
+    for col in ("show", "character", "actor", "billing", "fate"):
+        out[col] = out[col].astype(text)
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------ public functions
 def validate_show(path: str | Path) -> list[Problem]:
     """Every problem in the show folder at ``path`` (empty list = valid)."""
-    problems: list[Problem] = []
-    _load(Path(path), problems)
-    return problems
+    return load_folders([Path(path)]).problems[0]
 
 
-def _load(path: Path, problems: list[Problem]) -> Show | None:
-    if not path.is_dir():
-        problems.append(Problem(str(path), "not a show folder (expected a folder with show.yaml and appearances.csv)"))
-        return None
-    slug = path.resolve().name
-    meta = _read_show_yaml(path / "show.yaml", problems)
-    seasons = _season_table(slug, meta or {})
-    appearances = _read_appearances(path / "appearances.csv", slug, seasons, problems)
-    if meta is None or appearances is None:
-        return None
-    if not problems:
-        _check_fates(slug, meta, appearances, str(path / "appearances.csv"), problems)
-        _check_unrecorded(meta, appearances, str(path / "appearances.csv"), problems)
-    claims = None
-    if (path / CLAIMS_FILE).exists() and not problems:
-        claims = read_claims(path / CLAIMS_FILE, set(appearances["character"]), problems)
-    if problems:
-        return None
-    appearances = appearances.astype({"season": "int64", "episodes": "int64", "in_finale": "int64"})
-    return Show(slug=slug, title=meta["title"], path=path, meta=meta, seasons=seasons, appearances=appearances,
-                claims=claims)
+def show_from(loaded: Loaded, i: int, appearances: pd.DataFrame, seasons: pd.DataFrame) -> Show:
+    """The Show of valid folder ``i`` of ``loaded``, given its slices of the library tables."""
+    path, meta = loaded.folders[i], loaded.metas[i]
+    return Show(slug=path.resolve().name, title=meta["title"], path=path, meta=meta,
+                seasons=seasons.drop(columns=["folder", "file"]).reset_index(drop=True),
+                appearances=appearances.drop(columns=["folder"]).reset_index(drop=True), claims=loaded.claims.get(i))
 
 
 def load_show(path: str | Path) -> Show:
     """Load and validate one show folder; raises :class:`SpeculationError` on the first problem."""
-    problems: list[Problem] = []
-    show = _load(Path(path), problems)
-    if problems:
-        raise SpeculationError.from_problems(problems)
-    assert show is not None
-    return show
+    loaded = load_folders([Path(path)])
+    if loaded.problems[0]:
+        raise SpeculationError.from_problems(loaded.problems[0])
+    return show_from(loaded, 0, loaded.appearances, loaded.seasons)
 
 
 def show_folders(library_dir: str | Path) -> list[Path]:

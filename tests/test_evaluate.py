@@ -9,7 +9,8 @@ import pytest
 from sklearn import metrics as skm
 
 from speculation import ReturnModel, build_features, default_config, load_library
-from speculation.core.evaluate import (HARD_CLIP, METHODS, _fit_predict, accuracy, backtest_predictions,
+from speculation.core.model import configured_model
+from speculation.core.evaluate import (HARD_CLIP, METHODS, accuracy, backtest_predictions,
                                   baseline_probabilities, brier_score, calibration_bins,
                                   expected_calibration_error, log_loss, metrics, roc_auc, run_backtest)
 from tests.conftest import write_show
@@ -63,16 +64,19 @@ def test_baselines():
     assert (baseline_probabilities(test, 0.7, 0.5)["baseline_show_rate"] == 0.5).all()
 
 
-def test_newton_fit_matches_the_return_model():
+def test_backtest_fits_are_the_scoring_estimator():
+    """One model behind every number: a backtest prediction is the configured ReturnModel fitted on its training rows."""
     config = default_config()
+    config["model"]["C"] = 0.1
     table = build_features(load_library(), config)
-    train = table.loc[table["returned"].notna() & (table["show"] != "house")]
-    test = table.loc[table["returned"].notna() & (table["show"] == "house")]
-    feats = config["model"]["features"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = ReturnModel(features=feats, C=0.1).fit(train, train["returned"])
-    assert np.allclose(_fit_predict(train, test, feats, 0.1, None), model.predict_proba(test)[:, 1], atol=2e-3)
+    show = sorted(table["show"].unique())[0]
+    predictions, _ = backtest_predictions(table, config, shows=[show], schemes=("leave_one_show_out",))
+    labelled = table.loc[table["returned"].notna()]
+    train, test = labelled.loc[labelled["show"] != show], labelled.loc[labelled["show"] == show]
+    model = configured_model(config["model"]).fit(train, train["returned"].astype(int))
+    expected = pd.Series(model.predict_proba(test)[:, 1], index=test["season"].astype(str) + test["character"])
+    got = predictions.set_index(predictions["season"].astype(str) + predictions["character"])["model"]
+    assert np.array_equal(got.loc[expected.index].to_numpy(), expected.to_numpy())
 
 
 # ---------------------------------------------------------------------------------------- no look-ahead

@@ -7,7 +7,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from speculation import ReturnModel
-from speculation.core.model import fit_logistic, select_C, sigmoid
+from sklearn.model_selection import GroupKFold
+from sklearn.utils.estimator_checks import check_estimator
+
+from speculation.core.model import select_C, sigmoid
 
 
 @pytest.fixture
@@ -36,22 +39,42 @@ def test_matches_scikit_learn_on_standardised_features(data):
     z = (X[["a", "b"]] - X[["a", "b"]].mean()) / X[["a", "b"]].std(ddof=0)
     reference = LogisticRegression(C=0.5).fit(z.to_numpy(), y)
     assert np.allclose(model.coef_, reference.coef_[0], atol=1e-4)
-    coef, intercept = fit_logistic(z.to_numpy(), y.to_numpy().astype(float), 0.5)
-    assert np.allclose(coef, reference.coef_[0], atol=1e-4) and np.isclose(intercept, reference.intercept_[0], atol=1e-4)
+    assert np.isclose(model.intercept_, reference.intercept_[0], atol=1e-4)
 
 
-def test_blockwise_newton_and_row_selection_give_the_same_optimum(data, monkeypatch):
+def test_is_a_scikit_learn_estimator():
+    """All of scikit-learn's estimator checks pass (the model is binary: multiclass is declared unsupported)."""
+    failed = [r["check_name"] for r in check_estimator(ReturnModel(), on_fail=None) if r["status"] == "failed"]
+    assert failed == []
+
+
+def test_any_two_labels_fit_and_are_predicted_back(data):
     X, y = data
-    z, yv = X[["a", "b"]].to_numpy(), y.to_numpy().astype(float)
-    whole = fit_logistic(z, yv, 0.5)
-    monkeypatch.setattr("speculation.core.model.BLOCK_ROWS", 7)   # 200 rows in 29 blocks
-    blocked = fit_logistic(z, yv, 0.5)
-    assert np.allclose(blocked[0], whole[0], atol=1e-10) and np.isclose(blocked[1], whole[1], atol=1e-10)
-    rows = np.arange(0, 200, 3)
-    w = np.linspace(0.5, 2, len(rows))
-    picked = fit_logistic(z, yv[rows], 0.5, w, rows=rows)
-    copied = fit_logistic(z[rows], yv[rows], 0.5, w)
-    assert np.allclose(picked[0], copied[0], atol=1e-12) and np.isclose(picked[1], copied[1], atol=1e-12)
+    model = ReturnModel(features=["a", "b"]).fit(X, y + 1)          # labels {1, 2}
+    assert list(model.classes_) == [1, 2]
+    assert set(model.predict(X)) <= {1, 2}
+    words = ReturnModel(features=["a", "b"]).fit(X, np.where(y == 1, "back", "gone"))
+    assert list(words.classes_) == ["back", "gone"]      # the second class is the one the log-odds are of
+    assert np.allclose(words.predict_proba(X)[:, 0], model.predict_proba(X)[:, 1], atol=1e-6)
+
+
+def test_sample_weights_are_copies_of_rows(data):
+    """A bootstrap resample given as counts is the same fit as the rows copied that many times."""
+    X, y = data
+    counts = np.random.default_rng(1).integers(0, 3, len(X))
+    weighted = ReturnModel(features=["a", "b"]).fit(X, y, sample_weight=counts)
+    repeated = ReturnModel(features=["a", "b"]).fit(X.loc[X.index.repeat(counts)], y.loc[y.index.repeat(counts)])
+    assert np.allclose(weighted.coef_, repeated.coef_, atol=1e-6)
+    assert np.allclose(weighted.mean_, repeated.mean_) and np.allclose(weighted.scale_, repeated.scale_)
+
+
+def test_class_weight_changes_the_fit(data):
+    X, y = data
+    plain = ReturnModel(features=["a", "b"]).fit(X, y)
+    balanced = ReturnModel(features=["a", "b"], class_weight="balanced").fit(X.iloc[:150], y.iloc[:150])
+    again = ReturnModel(features=["a", "b"]).fit(X.iloc[:150], y.iloc[:150])
+    assert not np.isclose(balanced.intercept_, again.intercept_)
+    assert plain.class_weight is None
 
 
 def test_unfitted_model_says_so():
@@ -73,6 +96,20 @@ def test_points_table_doubles_odds_every_pdo_points(data):
 def test_grouped_cv_picks_from_the_grid(data):
     X, y = data
     groups = np.repeat(np.arange(5), 40)
-    C, table = select_C(X, y.to_numpy(), groups, ["a", "b"], [0.01, 1.0, 100.0], folds=5)
+    C, table = select_C(ReturnModel(features=["a", "b"]), X, y.to_numpy(), groups, [0.01, 1.0, 100.0], folds=5)
     assert C in (0.01, 1.0, 100.0) and list(table["folds"]) == [5, 5, 5]
     assert table.loc[table["C"] == C, "cv_log_loss"].iloc[0] == table["cv_log_loss"].min()
+
+
+def test_grouped_cv_holds_out_whole_groups_with_the_same_fit(data):
+    """The table's log loss is that of clones of the model fitted on whole groups held out (not plain K-fold)."""
+    X, y = data
+    groups = np.repeat(np.arange(5), 40)
+    _, table = select_C(ReturnModel(features=["a", "b"]), X, y.to_numpy(), groups, [0.3], folds=5)
+    losses = []
+    for train, test in GroupKFold(n_splits=5).split(X, y, groups):
+        fitted = ReturnModel(features=["a", "b"], C=0.3).fit(X.iloc[train], y.iloc[train])
+        p = fitted.predict_proba(X.iloc[test])[:, 1]
+        yt = y.iloc[test].to_numpy()
+        losses.append(-np.mean(yt * np.log(p) + (1 - yt) * np.log(1 - p)))
+    assert np.isclose(table["cv_log_loss"].iloc[0], np.mean(losses), rtol=1e-9)

@@ -17,7 +17,7 @@ from ..io.bulk import load_library
 from ..io.showfolder import resolve_show
 from ..io.write import manifest, write_files
 from ..render.eval_charts import METHOD_LABELS, calibration_figure, figure_bytes, season_figure
-from ..render.text import _markdown_table
+from ..render.text import csv_text, markdown_table
 from .common import format_table
 
 __all__ = ["register", "cmd_backtest", "backtest_outputs"]
@@ -35,8 +35,6 @@ def register(sub, common) -> None:
     p.set_defaults(func=cmd_backtest)
 
 
-def _csv(frame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def _pooled_view(result, scheme: str):
@@ -63,7 +61,7 @@ def _markdown(result) -> str:
         view = _pooled_view(result, scheme)
         for col, f in fmt.items():
             view[col] = view[col].map(lambda v, f=f: "" if v != v else f.format(v))
-        lines += [f"## {scheme.replace('_', '-')}, pooled", "", _markdown_table(view)]
+        lines += [f"## {scheme.replace('_', '-')}, pooled", "", markdown_table(view)]
     s = result.summary
     per = s.loc[(s["show"] != "(pooled)")].pivot_table(index=["scheme", "show"], columns="method",
                                                      values="brier", sort=False)
@@ -72,12 +70,12 @@ def _markdown(result) -> str:
     for col in METHODS:
         if col in per:
             per[col] = per[col].map("{:.4f}".format)
-    lines += ["## Brier score per held-out show", "", _markdown_table(per)]
+    lines += ["## Brier score per held-out show", "", markdown_table(per)]
     chosen = result.chosen_C()
     lines += ["## Regularisation", "",
               "C per held-out show (" + ("chosen by grouped cross-validation on the other shows"
                                          if result.config["model"]["C"] == "auto" else "fixed by the config") + "):",
-              "", _markdown_table(chosen.assign(C=chosen["C"].map("{:g}".format)))]
+              "", markdown_table(chosen.assign(C=chosen["C"].map("{:g}".format)))]
     return "\n".join(lines)
 
 
@@ -98,11 +96,11 @@ def _json(result) -> str:
 def backtest_outputs(result) -> dict[str, bytes | str]:
     """``{file name: content}`` of everything ``speculation backtest`` writes except the manifest."""
     files: dict[str, bytes | str] = {
-        "backtest.csv": _csv(result.summary), "backtest.md": _markdown(result), "backtest.json": _json(result),
-        "predictions.csv": _csv(result.predictions),
-        "model_selection.csv": _csv(result.selection) if not result.selection.empty
-        else _csv(result.chosen_C().assign(chosen=True)),
-        "calibration.csv": _csv(result.calibration), "backtest_by_season.csv": _csv(result.seasons)}
+        "backtest.csv": csv_text(result.summary), "backtest.md": _markdown(result), "backtest.json": _json(result),
+        "predictions.csv": csv_text(result.predictions),
+        "model_selection.csv": csv_text(result.selection) if not result.selection.empty
+        else csv_text(result.chosen_C().assign(chosen=True)),
+        "calibration.csv": csv_text(result.calibration), "backtest_by_season.csv": csv_text(result.seasons)}
     for fmt in ("png", "svg"):
         files[f"calibration.{fmt}"] = figure_bytes(calibration_figure(result.calibration), fmt)
         files[f"backtest_by_season.{fmt}"] = figure_bytes(season_figure(result.seasons), fmt)

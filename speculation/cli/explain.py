@@ -16,7 +16,7 @@ from ..core.score import score_show
 from ..io.write import write_files
 from ..render.charts import plot_waterfall, waterfall_table
 from ..render.report import figure_bytes
-from ..render.text import percent
+from ..render.text import csv_text, percent
 from .common import format_table, load_inputs
 
 __all__ = ["register", "cmd_explain"]
@@ -72,6 +72,6 @@ def cmd_explain(args) -> int:
     slug = slugify(name)
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}" / "explain"
     written = write_files({f"{slug}.png": figure_bytes(fig, "png"), f"{slug}.svg": figure_bytes(fig, "svg"),
-                           f"{slug}.csv": wt.to_csv(index=False, lineterminator="\n")}, out)
+                           f"{slug}.csv": csv_text(wt)}, out)
     print(f"wrote {len(written)} files to {out}/ ({slug}.png, .svg, .csv)")
     return 0

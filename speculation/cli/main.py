@@ -18,7 +18,7 @@ from ..io.bulk import load_library
 from ..io.showfolder import validate_show
 from ..io.write import FORMATS, manifest, write_files
 from ..render.report import score_artifacts
-from ..render.text import ranking_outputs
+from ..render.text import ranking_outputs, strip_control
 from . import backtest, explain, ingest
 from .common import add_common, format_table, load_inputs
 
@@ -136,10 +136,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (a fit that did not converge, a constant feature) are shown as one line, not swallowed."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
+class _TerminalText:
+    """A stdout/stderr whose text reaches the terminal without control characters (names can't inject escapes)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(strip_control(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalText(out), _TerminalText(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore")
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", FutureWarning)
+    warnings.showwarning = _warning_line
     try:
         return args.func(args)
     except SpeculationError as exc:

@@ -12,24 +12,28 @@ of season s: does it appear in season s + 1?) with a model that never saw it:
 - ``leave_one_show_out`` — fitted on the other shows only.
 
 C is the configured one, or with ``model.C: auto`` chosen once per held-out show by grouped (by show)
-cross-validation on the other shows only (``model.select_C``), then kept for every fit of that show. Fits use
-``model.fit_logistic`` (Newton) with the same standardisation as :class:`~speculation.core.model.ReturnModel`.
+cross-validation on the other shows only (``model.select_C``), then kept for every fit of that show. Every fit is
+a clone of the configured :class:`~speculation.core.model.ReturnModel`, the estimator that scores.
 
 Each prediction is compared with four baselines (see :data:`METHODS`); hard 0/1 baselines are clipped to
-:data:`HARD_CLIP` so log loss stays finite. Metrics: ROC AUC (ties count half), Brier score, log loss,
-accuracy at 0.5 (a return is predicted when p > 0.5), and expected calibration error over quantile bins.
+:data:`HARD_CLIP` so log loss stays finite. Metrics come from ``sklearn.metrics``: ROC AUC, Brier score, log
+loss, accuracy at 0.5 (a return is predicted when p > 0.5); calibration is ours: expected calibration error over
+quantile bins.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+from sklearn.metrics import accuracy_score, brier_score_loss, log_loss as sk_log_loss, roc_auc_score
 
 from ..io.showfolder import Library
 from ..errors import SpeculationError
 from .features import build_features
-from .model import class_weights, fit_logistic, one_blas_thread, select_C, sigmoid
+from .model import SELECTION_COLUMNS, ConstantFeatureWarning, ReturnModel, configured_model, select_C
 
 __all__ = ["METHODS", "SCHEMES", "HARD_CLIP", "BacktestResult", "roc_auc", "brier_score", "log_loss",
            "accuracy", "calibration_bins", "expected_calibration_error", "metrics", "baseline_probabilities",
@@ -56,38 +60,30 @@ def _arrays(y, p) -> tuple[np.ndarray, np.ndarray]:
 
 
 def roc_auc(y, p) -> float:
-    """Area under the ROC curve (Mann–Whitney, ties count half); NaN when only one class is present."""
+    """Area under the ROC curve (``sklearn.metrics.roc_auc_score``); NaN when only one class is present."""
     y, p = _arrays(y, p)
-    n1 = int((y == 1).sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    order = np.argsort(p, kind="mergesort")
-    _, first, counts = np.unique(p[order], return_index=True, return_counts=True)
-    ranks = np.empty(len(p))
-    ranks[order] = np.repeat(first + (counts + 1) / 2.0, counts)   # 1-based average ranks
-    return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float("nan")
 
 
 def brier_score(y, p) -> float:
     """Mean squared difference between probability and outcome (0 = perfect, 0.25 = always 50%)."""
     y, p = _arrays(y, p)
-    return float(np.mean((p - y) ** 2)) if len(y) else float("nan")
+    return float(brier_score_loss(y, p, labels=[0, 1])) if len(y) else float("nan")
 
 
 def log_loss(y, p) -> float:
-    """Mean negative log-likelihood in nats, probabilities clipped to [ε, 1 − ε] (ε = float64 machine epsilon)."""
+    """Mean negative log-likelihood in nats (``sklearn.metrics.log_loss``), probabilities clipped to
+    [ε, 1 − ε] (ε = float64 machine epsilon) as scikit-learn does."""
     y, p = _arrays(y, p)
     if not len(y):
         return float("nan")
-    p = np.clip(p, LOG_LOSS_EPS, 1 - LOG_LOSS_EPS)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    return float(sk_log_loss(y, np.clip(p, LOG_LOSS_EPS, 1 - LOG_LOSS_EPS), labels=[0, 1]))
 
 
 def accuracy(y, p, threshold: float = 0.5) -> float:
     """Share of outcomes predicted right when a return is predicted for p > threshold."""
     y, p = _arrays(y, p)
-    return float(np.mean((p > threshold) == (y == 1))) if len(y) else float("nan")
+    return float(accuracy_score(y == 1, p > threshold)) if len(y) else float("nan")
 
 
 def calibration_bins(y, p, n_bins: int = 10) -> pd.DataFrame:
@@ -154,31 +150,22 @@ def baseline_probabilities(test: pd.DataFrame, library_rate: float, show_rate: f
 
 
 # ------------------------------------------------------------------------------------------------ backtest
-def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, features: list[str], C: float,
-                 class_weight) -> np.ndarray:
-    """Standardise on ``train`` (constant columns zeroed, as ReturnModel), Newton fit, predict ``test``."""
-    Xtr = train[features].to_numpy(dtype=float)
-    Xte = test[features].to_numpy(dtype=float)
-    y = train["returned"].to_numpy(dtype=float)
-    mean, scale = Xtr.mean(axis=0), Xtr.std(axis=0)
-    constant = scale < 1e-12
-    scale = np.where(constant, 1.0, scale)
-    ztr, zte = (Xtr - mean) / scale, (Xte - mean) / scale
-    ztr[:, constant] = 0.0
-    zte[:, constant] = 0.0
-    coef, intercept = fit_logistic(ztr, y, float(C), class_weights(y, class_weight))
-    return sigmoid(zte @ coef + intercept)
+def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, model: ReturnModel) -> np.ndarray:
+    """A clone of ``model`` fitted on ``train``: the probability of returning for each row of ``test``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstantFeatureWarning)   # one show's seasons may lack a feature's values
+        fitted = clone(model).fit(train, train["returned"].to_numpy(dtype=int))
+    return fitted.predict_proba(test)[:, 1]
 
 
 def _choose_C(others: pd.DataFrame, model_cfg: dict) -> tuple[float, pd.DataFrame]:
     if model_cfg["C"] != "auto":
-        return float(model_cfg["C"]), pd.DataFrame(columns=["C", "cv_log_loss", "cv_log_loss_se", "folds"])
-    return select_C(others, others["returned"].to_numpy(dtype=float), others["show"].to_numpy(),
-                    list(model_cfg["features"]), model_cfg["C_grid"], model_cfg["cv_folds"],
-                    model_cfg["class_weight"])
+        return float(model_cfg["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
+    return select_C(configured_model(model_cfg, C=1.0), others, others["returned"].to_numpy(dtype=int),
+                    others["show"].to_numpy(), model_cfg["C_grid"], model_cfg["cv_folds"])
 
 
-def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg: dict, features: list[str],
+def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg: dict,
                    parts: list, selections: list) -> None:
     """The loop of :func:`backtest_predictions`: appends prediction frames and C-selection tables."""
     for show in shows:
@@ -206,7 +193,7 @@ def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg:
                 library_rate = float(train["returned"].mean())
                 out = test[["show", "season", "character", "actor", "billing", "fate", "returned"]].copy()
                 out.insert(0, "scheme", scheme)
-                out["model"] = _fit_predict(train, test, features, C_used, model_cfg["class_weight"])
+                out["model"] = _fit_predict(train, test, configured_model(model_cfg, C=C_used))
                 out = pd.concat([out, baseline_probabilities(test, library_rate, show_rate)], axis=1)
                 out["C"] = C_used
                 out["n_train"] = len(train)
@@ -228,12 +215,10 @@ def backtest_predictions(table: pd.DataFrame, config: dict, shows: list[str] | N
     if unknown:
         raise SpeculationError(f"unknown backtest scheme(s) {', '.join(unknown)} (expected {', '.join(SCHEMES)})")
     model_cfg = config["model"]
-    features = list(model_cfg["features"])
     labelled = table.loc[table["returned"].notna()]
     shows = sorted(labelled["show"].unique()) if shows is None else list(shows)
     parts, selections = [], []
-    with one_blas_thread():
-        _predict_shows(labelled, shows, schemes, model_cfg, features, parts, selections)
+    _predict_shows(labelled, shows, schemes, model_cfg, parts, selections)
     columns = ["scheme", "show", "season", "character", "actor", "billing", "fate", "returned", *METHODS,
                "C", "n_train", "n_train_own"]
     predictions = (pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns))

@@ -6,7 +6,6 @@ points table and how C was chosen.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,7 @@ from ..io.showfolder import Library, Show
 from ..errors import SpeculationError
 from .features import build_features
 from .claims import apply_hard_facts, claims_table
-from .model import ReturnModel, select_C
+from .model import SELECTION_COLUMNS, ReturnModel, configured_model, select_C
 from .uncertainty import bootstrap_intervals
 
 __all__ = ["ScoreResult", "fit_model", "score_show", "rank_table"]
@@ -44,22 +43,17 @@ class ScoreResult:
 
 
 def fit_model(train: pd.DataFrame, config: dict) -> tuple[ReturnModel, pd.DataFrame]:
-    """Fit the configured model on labelled feature rows; C = "auto" is chosen by grouped CV over shows."""
+    """Fit the configured model on labelled feature rows; C = "auto" is chosen by grouped CV over shows
+    (clones of the same estimator, see :func:`~speculation.core.model.select_C`)."""
     m = config["model"]
-    y = train["returned"].to_numpy(dtype=float)
+    y = train["returned"].to_numpy(dtype=int)
     if m["C"] == "auto":
-        C, selection = select_C(train, y, train["show"].to_numpy(), m["features"], m["C_grid"], m["cv_folds"],
-                                m["class_weight"])
+        C, selection = select_C(configured_model(m, C=1.0), train, y, train["show"].to_numpy(), m["C_grid"],
+                                m["cv_folds"])
+        selection = selection.assign(chosen=selection["C"] == C) if not selection.empty else selection
     else:
-        C, selection = float(m["C"]), pd.DataFrame(columns=["C", "cv_log_loss", "cv_log_loss_se", "folds"])
-    if not selection.empty:
-        selection = selection.assign(chosen=selection["C"] == C)
-    model = ReturnModel(features=list(m["features"]), C=C, class_weight=m["class_weight"],
-                        max_iter=m["max_iter"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(train, y)
-    return model, selection
+        C, selection = float(m["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
+    return configured_model(m, C=C).fit(train, y), selection
 
 
 def rank_table(scored: pd.DataFrame, contributions: pd.DataFrame, intervals: pd.DataFrame | None,

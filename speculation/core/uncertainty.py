@@ -6,47 +6,52 @@ Seeded, so the same inputs give the same intervals.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from .model import ReturnModel, class_weights, fit_logistic, one_blas_thread, sigmoid
+from sklearn.base import clone
+
+from .model import ConstantFeatureWarning, ReturnModel
 
 __all__ = ["bootstrap_intervals"]
+
+
+def _refit_probability(model: ReturnModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                       rng: np.random.Generator, n_groups: int, X_scored: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """One bootstrap refit: whole show-seasons drawn with replacement, given to a clone as row counts."""
+    counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[groups]
+    keep = counts > 0
+    if y[keep].min() == y[keep].max():  # a degenerate resample (one outcome): keep the fitted model's view
+        return fallback
+    refit = clone(model).set_params(features=()).fit(X[keep], y[keep], sample_weight=counts[keep])
+    return refit.predict_proba(X_scored)[:, 1]
 
 
 def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.DataFrame, n_boot: int,
                         level: float, seed: int) -> pd.DataFrame | None:
     """``low``/``high`` probability and ``rank_low``/``rank_high`` per scored row (index of ``scored``).
 
+    Each refit is a clone of the fitted ``model`` (same features, C and class weights; its own
+    standardisation) fitted on a resample of whole show-seasons, given as per-row counts (sample weights).
     Ranks are 1 = most likely to return, as in the ranking. ``n_boot = 0`` turns intervals off (None).
     """
     if n_boot <= 0 or scored.empty:
         return None
-    feats = list(model.features)
-    used = model.coef_ != 0
-    # only the used columns, once: each refit reads its resampled rows block by block (no copy)
-    z_train = (train[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
-    z_train = np.ascontiguousarray(z_train[:, used])
-    z_scored = (scored[feats].to_numpy(dtype=float) - model.mean_) / model.scale_
-    y = train["returned"].to_numpy(dtype=float)
-    base_w = class_weights(y, model.class_weight)
+    feats = list(model.feature_names_in_)
+    X = train[feats].to_numpy(dtype=float)   # plain arrays once: refits need no DataFrame copies
+    X_scored = scored[feats].to_numpy(dtype=float)
+    y = train["returned"].to_numpy(dtype=int)
     groups = pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str), sort=True)[0]
     n_groups = groups.max() + 1
     rng = np.random.default_rng(seed)
     probs = np.empty((n_boot, len(scored)))
-    warm = (model.coef_[used], model.intercept_)   # Newton starts at the full fit: same optima, fewer steps
-    with one_blas_thread():
+    fallback = model.predict_proba(scored[feats])[:, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstantFeatureWarning)   # the full fit already said which are constant
         for b in range(n_boot):
-            counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)
-            w = base_w * counts[groups]
-            keep = w > 0
-            yk = y[keep]
-            if yk.min() == yk.max():  # a degenerate resample: fall back to the fitted model
-                probs[b] = sigmoid(model.decision_function(scored))
-                continue
-            coef, intercept = fit_logistic(z_train, yk, float(model.C), w[keep], init=warm,
-                                           rows=np.flatnonzero(keep))
-            probs[b] = sigmoid(z_scored[:, used] @ coef + intercept)
+            probs[b] = _refit_probability(model, X, y, groups, rng, n_groups, X_scored, fallback)
     alpha = (1 - level) / 2
     ranks = (-probs).argsort(axis=1, kind="stable").argsort(axis=1) + 1
     out = pd.DataFrame({

@@ -9,6 +9,7 @@ table give byte-identical files, which the test suite checks against what is com
 """
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,7 +222,6 @@ def write_recipe(recipe: Recipe, library: str | Path, config: dict | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """``python3 -m speculation.io.recipe RECIPE...``: rebuild show folders into ``data/shows`` beside the recipes."""
-    import sys
     paths = recipe_paths(list(argv if argv is not None else sys.argv[1:]) or ["data/recipes"])
     try:
         for path in paths:

@@ -21,7 +21,7 @@ import pandas as pd
 from ..core.explanation import character_slugs, explain_character, format_value, points_factor
 from ..core.features import FEATURES
 from . import charts
-from .text import character_reasons, percent
+from .text import character_reasons, csv_text, percent
 
 __all__ = ["score_artifacts", "render_report", "figure_bytes"]
 
@@ -46,8 +46,6 @@ def figure_bytes(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def _inline_svg(svg: bytes) -> str:
@@ -68,7 +66,7 @@ def score_artifacts(result) -> dict[str, bytes | str]:
         files[f"charts/{name}.png"] = figure_bytes(fig, "png")
         svg = figure_bytes(fig, "svg")
         files[f"charts/{name}.svg"] = svg
-        files[f"charts/{name}.csv"] = _csv(table(result))
+        files[f"charts/{name}.csv"] = csv_text(table(result))
         inline[name] = _inline_svg(svg)
     slugs = character_slugs(result.ranking["character"])
     waterfalls: dict[str, str] = {}
@@ -80,7 +78,7 @@ def score_artifacts(result) -> dict[str, bytes | str]:
         title = f"{name}: {percent(ex['probability'].iloc[-1])} chance of returning in season {result.season + 1}"
         svg = charts.waterfall_svg(wt, title=title)
         files[f"charts/waterfall/{slug}.svg"] = svg
-        files[f"charts/waterfall/{slug}.csv"] = _csv(wt)
+        files[f"charts/waterfall/{slug}.csv"] = csv_text(wt)
         waterfalls[name] = _inline_svg(svg.encode("utf-8"))
     files["report.html"] = render_report(result, inline, waterfalls, explained, slugs)
     return files

@@ -8,17 +8,50 @@ from __future__ import annotations
 
 import html
 import json
+import re
 
+import numpy as np
 import pandas as pd
 
 from ..core.features import describe
 from ..errors import SpeculationError
 from ..io.write import FORMATS
 
-__all__ = ["render_ranking", "ranking_outputs", "top_reasons", "character_reasons", "percent"]
+__all__ = ["render_ranking", "ranking_outputs", "top_reasons", "character_reasons", "percent", "csv_text",
+           "safe_cell", "strip_control", "markdown_table", "markdown_text"]
 
-def _csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+# OWASP's rule for CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # C0 (but tab and newline) and C1 controls, DEL
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")   # what can start emphasis, code, links, HTML or a cell
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet will not run: one starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Every CSV speculation writes: text cells made formula-safe (:func:`safe_cell`), ``\\n`` line ends."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)]
+    safe = frame.copy() if text_columns else frame
+    for column in text_columns:
+        safe[column] = safe[column].map(safe_cell)
+    safe.columns = [safe_cell(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False, lineterminator="\n")
+
+
+def strip_control(text: str) -> str:
+    """Text for a terminal: control characters (escape sequences, bells, carriage returns) removed."""
+    return CONTROL.sub("", text)
+
+
+def markdown_text(value) -> str:
+    """One Markdown-inert line: HTML and Markdown syntax escaped, line breaks and controls flattened."""
+    flat = " ".join(strip_control(str(value)).split())
+    return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
 def top_reasons(row: pd.Series, features: list[str], n: int = 2, values=None) -> str:
@@ -27,18 +60,38 @@ def top_reasons(row: pd.Series, features: list[str], n: int = 2, values=None) ->
     ``values`` (the character's feature values, a mapping) words 0/1 features by their value, so an absence
     that raises the chance reads "+ did not die on screen".
     """
-    contrib = pd.Series({f: row[f"contrib_{f}"] for f in features})
-    contrib = contrib[contrib.abs() > 1e-9]
-    order = contrib.abs().sort_values(ascending=False, kind="mergesort").index[:n]
-    return "; ".join(f"{'+' if contrib[f] > 0 else '−'} {describe(f, None if values is None else values[f])}"
-                     for f in order)
+    contrib = pd.DataFrame([[row[f"contrib_{f}"] for f in features]], columns=features)
+    vals = None if values is None else pd.DataFrame([[values[f] for f in features]], columns=features)
+    return _reasons(contrib, vals, n)[0]
+
+
+def _reasons(contrib: pd.DataFrame, values: pd.DataFrame | None, n: int) -> list[str]:
+    """:func:`top_reasons` for every row at once: one argsort, words looked up per distinct (feature, value)."""
+    names = list(contrib.columns)
+    c = contrib.to_numpy(dtype=float)
+    order = np.argsort(-np.abs(c), axis=1, kind="stable")[:, :n]
+    words: dict[tuple[str, float | None], str] = {}
+    out = []
+    for i, row in enumerate(order):
+        parts = []
+        for j in row:
+            if abs(c[i, j]) <= 1e-9:
+                continue
+            value = None if values is None else values.iat[i, j]
+            key = (names[j], None if value is None or pd.isna(value) else float(value == 0))
+            if key not in words:
+                words[key] = describe(names[j], value)
+            parts.append(f"{'+' if c[i, j] > 0 else '−'} {words[key]}")
+        out.append("; ".join(parts))
+    return out
 
 
 def character_reasons(result, n: int = 2) -> list[str]:
     """``top_reasons`` for every row of ``result.ranking``, worded with each character's feature values."""
-    values = result.features.set_index("character")
-    return [top_reasons(row, result.feature_names, n, values.loc[row["character"]])
-            for _, row in result.ranking.iterrows()]
+    feats = result.feature_names
+    contrib = result.ranking[[f"contrib_{f}" for f in feats]].set_axis(feats, axis=1)
+    values = result.features.set_index("character").loc[result.ranking["character"], feats]
+    return _reasons(contrib, values, n)
 
 
 def percent(p: float) -> str:
@@ -65,12 +118,14 @@ def _people_table(result) -> pd.DataFrame:
     return table
 
 
-def _markdown_table(frame: pd.DataFrame) -> str:
-    def cell(v) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
-    lines = ["| " + " | ".join(map(cell, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A pipe table whose cells are Markdown-inert (:func:`markdown_text`): names can't become HTML or links."""
+    lines = ["| " + " | ".join(map(markdown_text, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"
+
+
+_markdown_table = markdown_table   # the old private name, used by bench/evaluation_summary.py
 
 
 def _headline(result) -> str:
@@ -87,9 +142,10 @@ def _method_line(result) -> str:
 def render_ranking(result, fmt: str) -> str:
     """The ranking in one format: csv (machine table), md, json, html (people tables)."""
     if fmt == "csv":
-        return _csv(result.ranking)
+        return csv_text(result.ranking)
     if fmt == "md":
-        return f"# {_headline(result)}\n\n{_method_line(result)}\n\n{_markdown_table(_people_table(result))}"
+        return (f"# {markdown_text(_headline(result))}\n\n{markdown_text(_method_line(result))}\n\n"
+                f"{markdown_table(_people_table(result))}")
     if fmt == "json":
         payload = {"show": result.show.slug, "title": result.show.title, "season": result.season,
                    "question": _headline(result), "training": result.training,
@@ -114,10 +170,10 @@ def ranking_outputs(result, formats: list[str] | tuple[str, ...] = FORMATS) -> d
     files = {"ranking.csv": render_ranking(result, "csv")}
     for fmt in formats:
         files[f"ranking.{fmt}"] = render_ranking(result, fmt)
-    files["model_points.csv"] = _csv(result.points)
-    files["model_weights.csv"] = _csv(result.model.weights())
+    files["model_points.csv"] = csv_text(result.points)
+    files["model_weights.csv"] = csv_text(result.model.weights())
     if not result.selection.empty:
-        files["model_selection.csv"] = _csv(result.selection)
+        files["model_selection.csv"] = csv_text(result.selection)
     if result.claims is not None:
-        files["claims_vs_model.csv"] = _csv(result.claims)
+        files["claims_vs_model.csv"] = csv_text(result.claims)
     return files

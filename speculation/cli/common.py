@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..core.features import load_config
-from ..io.bulk import load_library
+from ..io.bulk import bundled_library, load_library
 from ..io.showfolder import resolve_show
 
 __all__ = ["DEFAULT_LIBRARY", "add_common", "format_table", "load_inputs"]
 
-DEFAULT_LIBRARY = Path(__file__).resolve().parents[2] / "data" / "shows"   # the checkout's data/shows
+DEFAULT_LIBRARY = bundled_library()   # data/shows, packaged in the wheel or in place in a checkout
 
 
 def _default_library() -> Path:
-    """The bundled library: ``data/shows`` of the checkout (or $SPECULATION_LIBRARY)."""
+    """The bundled library (or $SPECULATION_LIBRARY)."""
     return Path(os.environ.get("SPECULATION_LIBRARY", DEFAULT_LIBRARY))
 
 
@@ -27,6 +27,19 @@ def add_common(p, show=True) -> None:
     p.add_argument("--library", default=str(_default_library()), metavar="DIR",
                    help="folder of show folders to learn from (default: the bundled data/shows)")
     p.add_argument("--config", metavar="FILE", help="YAML file overriding default settings")
+    p.add_argument("--include-recollection", action="store_true",
+                   help="also learn from shows typed from memory (provenance: recollection), which are left out by "
+                        "default: the model learns from the record (derived and verified shows)")
+
+
+def config_from_args(args) -> dict:
+    """The config of ``--config``, with ``recollection`` added to ``training.provenance`` by
+    ``--include-recollection``."""
+    config = load_config(args.config)
+    allowed = config["training"]["provenance"]
+    if getattr(args, "include_recollection", False) and "recollection" not in allowed:
+        config["training"]["provenance"] = [*allowed, "recollection"]
+    return config
 
 
 def format_table(frame, float_digits: int = 3) -> str:
@@ -53,7 +66,7 @@ def format_table(frame, float_digits: int = 3) -> str:
 
 def load_inputs(args):
     """The config, the library and the show named by ``args`` (``--config``, ``--library``, SHOW)."""
-    config = load_config(args.config)
+    config = config_from_args(args)
     library = load_library(args.library)
     show = resolve_show(args.show, library)
     return config, library, show

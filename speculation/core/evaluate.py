@@ -33,6 +33,7 @@ from sklearn.metrics import accuracy_score, brier_score_loss, log_loss as sk_log
 from ..io.showfolder import Library
 from ..errors import SpeculationError
 from .features import build_features
+from .library import provenance, training_library
 from .model import SELECTION_COLUMNS, ConstantFeatureWarning, ReturnModel, configured_model, select_C
 
 __all__ = ["METHODS", "SCHEMES", "HARD_CLIP", "BacktestResult", "roc_auc", "brier_score", "log_loss",
@@ -290,9 +291,13 @@ def by_season(predictions: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------- result
-@dataclass
+@dataclass(repr=False, eq=False)
 class BacktestResult:
-    """Everything one backtest computed; read by the CLI, the exports and the charts."""
+    """Everything one backtest computed; read by the CLI, the exports and the charts.
+
+    Holds numbers only; ``speculation.render.results.BacktestResult`` (what ``sp.run_backtest`` returns) adds
+    the views that draw and word them (plots, files, the notebook table).
+    """
 
     predictions: pd.DataFrame   # one row per scheme × labelled transition, a probability per method
     summary: pd.DataFrame       # metrics per scheme × show × method, with (pooled) rows
@@ -314,15 +319,31 @@ class BacktestResult:
         return (p.groupby("show", sort=True)["C"].first().rename("C").reset_index()
                 .rename(columns={"show": "held_out"}))
 
+    def __repr__(self) -> str:
+        p = self.predictions
+        pooled = self.pooled("walk_forward")
+        model = pooled.loc[pooled["method"] == "model"]
+        auc = f", walk-forward AUC {model['auc'].iloc[0]:.3f} Brier {model['brier'].iloc[0]:.4f}" if len(model) else ""
+        return (f"<{type(self).__name__} {len(self.shows)} shows held out, "
+                f"{int((p['scheme'] == 'walk_forward').sum())} transitions{auc}>")
+
 
 def run_backtest(library: Library, config: dict, shows: list[str] | None = None, n_bins: int = 10,
                  schemes: tuple[str, ...] = SCHEMES) -> BacktestResult:
-    """Build the library's features once, predict out of sample, and summarise (see module docstring)."""
+    """Build the library's features once, predict out of sample, and summarise (see module docstring).
+
+    Only shows whose provenance ``training.provenance`` allows take part, as trainers or as held-out shows.
+    """
     if shows is not None:
         missing = [s for s in shows if s not in library.shows]
         if missing:
             raise SpeculationError(f"{', '.join(missing)}: not a show of the library")
-    table = build_features(library, config)
+    allowed = config["training"]["provenance"]
+    excluded = [s for s in (shows or []) if provenance(library.shows[s]) not in allowed]
+    if excluded:
+        raise SpeculationError(f"{', '.join(excluded)}: provenance {provenance(library.shows[excluded[0]])!r} is not "
+                               f"in training.provenance ({', '.join(allowed)}); pass --include-recollection")
+    table = build_features(training_library(library, allowed), config)
     predictions, selection = backtest_predictions(table, config, shows, schemes)
     if predictions.empty:
         raise SpeculationError("nothing to backtest: the backtest needs labelled transitions (shows with two or "

@@ -10,7 +10,23 @@ import pandas as pd
 from ..io.showfolder import Library
 from .features import build_features
 
-__all__ = ["library_summary", "library_sources"]
+__all__ = ["library_summary", "library_sources", "provenance", "training_library", "PROVENANCES"]
+
+# Where a show's facts come from (show.yaml ``provenance``): built by code from public data, hand-curated and
+# checked label by label against cited pages, or typed from memory. A show.yaml without the key (a user's own
+# show) is "unspecified".
+PROVENANCES = ("derived", "verified", "recollection", "unspecified")
+
+
+def provenance(show) -> str:
+    """The show's provenance: derived, verified, recollection, or unspecified when show.yaml has no key."""
+    return str(show.meta.get("provenance") or "unspecified")
+
+
+def training_library(library: Library, allowed) -> Library:
+    """The shows of ``library`` the model may learn from: those whose provenance is in ``allowed``
+    (``training.provenance`` of the config; by default the record — derived, verified — and users' own shows)."""
+    return Library({slug: show for slug, show in library.shows.items() if provenance(show) in set(allowed)})
 
 
 def _years(show) -> str:
@@ -30,7 +46,8 @@ def library_summary(library: Library) -> pd.DataFrame:
         f = feats.loc[feats["show"] == slug]
         labelled = f.loc[f["returned"].notna()]
         mains = labelled.loc[labelled["billing"] == "main"]
-        rows.append({"show": slug, "title": show.title, "network": show.meta.get("network") or "",
+        rows.append({"show": slug, "title": show.title, "provenance": provenance(show),
+                     "network": show.meta.get("network") or "",
                      "years": _years(show), "seasons": int(show.seasons["season"].nunique()),
                      "characters": int(f["character"].nunique()),
                      "rows": int(len(f)), "transitions": int(len(labelled)),
@@ -41,7 +58,10 @@ def library_summary(library: Library) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if len(table):
         lab = feats.loc[feats["returned"].notna()]
-        total = {"show": "(all)", "title": f"{len(table)} shows", "network": "", "years": "",
+        kinds = table["provenance"].value_counts()
+        total = {"show": "(all)", "title": f"{len(table)} shows",
+                 "provenance": ", ".join(f"{kinds[k]} {k}" for k in PROVENANCES if k in kinds),
+                 "network": "", "years": "",
                  "seasons": int(table["seasons"].sum()),
                  "characters": int(table["characters"].sum()), "rows": int(table["rows"].sum()),
                  "transitions": int(table["transitions"].sum()), "unrecorded": int(table["unrecorded"].sum()),

@@ -15,16 +15,22 @@ from ..io.config import default_config
 from ..io.showfolder import Library, Show
 from ..errors import SpeculationError
 from .features import build_features
+from .library import PROVENANCES, provenance, training_library
 from .claims import apply_hard_facts, claims_table
+from .explanation import explain_character, what_if
 from .model import SELECTION_COLUMNS, ReturnModel, configured_model, select_C
 from .uncertainty import bootstrap_intervals
 
 __all__ = ["ScoreResult", "fit_model", "score_show", "rank_table"]
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class ScoreResult:
-    """Everything one scoring run computed; read-only input for exports, charts and notebooks."""
+    """Everything one scoring run computed; read-only input for exports, charts and notebooks.
+
+    Holds numbers only; ``speculation.render.results.ScoreResult`` (what ``sp.score_show`` returns) adds the
+    views that draw and word them (plots, files, the notebook table).
+    """
 
     show: Show
     season: int                      # the scored (latest) season; the question is season + 1
@@ -40,6 +46,29 @@ class ScoreResult:
     @property
     def feature_names(self) -> list[str]:
         return list(self.model.features)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ranking without contributions: rank, character, actor, billing, probability (+ interval and
+        hard-fact columns when the run has them), one row per character in rank order."""
+        cols = ["rank", "character", "actor", "billing", "probability", "low", "high", "rank_low", "rank_high",
+                "hard_fact", "final_probability"]
+        return self.ranking[[c for c in cols if c in self.ranking.columns]].copy()
+
+    def explain(self, character: str) -> pd.DataFrame:
+        """One character's features and contributions, in log-odds and points (``sp.explain``)."""
+        return explain_character(self, character)
+
+    def what_if(self, character: str, **changes) -> pd.DataFrame:
+        """The character's probability with changed feature values, by the fitted model (no refit)."""
+        return what_if(self, character, **changes)
+
+    def __repr__(self) -> str:
+        r = self.ranking
+        top = f"{r['character'].iloc[0]!r} {r['probability'].iloc[0]:.0%}" if len(r) else "nobody"
+        t = self.training
+        return (f"<{type(self).__name__} {self.show.slug} season {self.season}: {len(r)} characters, top {top}; "
+                f"fitted on {t.get('transitions', '?')} transitions of {t.get('shows', '?')} shows>")
 
 
 def fit_model(train: pd.DataFrame, config: dict) -> tuple[ReturnModel, pd.DataFrame]:
@@ -76,12 +105,15 @@ def score_show(show: Show, library: Library | None = None, config: dict | None =
     """Rank ``show``'s latest-season characters by their probability of returning next season.
 
     The model learns from every labelled transition of ``library`` (where ``show`` replaces any library show
-    with its slug) — other shows, and this show's own earlier seasons.
+    with its slug) — other shows, and this show's own earlier seasons — whose provenance the config's
+    ``training.provenance`` allows (by default the record: derived and verified shows, and users' own).
     """
     config = config or default_config()
-    library = (library or Library()).with_show(show)
+    allowed = config["training"]["provenance"]
+    library = training_library(library or Library(), allowed).with_show(show)
     table = build_features(library, config)
-    train = table.loc[table["returned"].notna()].reset_index(drop=True)
+    learn = table["returned"].notna() & ((table["show"] != show.slug) | (provenance(show) in allowed))
+    train = table.loc[learn].reset_index(drop=True)
     scored = table.loc[(table["show"] == show.slug) & (table["season"] == show.last_season)]
     if train.empty:
         raise SpeculationError(f"{show.path}: no labelled transitions to learn from (the library is empty and "
@@ -95,7 +127,9 @@ def score_show(show: Show, library: Library | None = None, config: dict | None =
     order = scored.set_index("character").loc[ranking["character"]].reset_index()
     p = config["points"]
     points = model.points_table(train, pdo=p["pdo"], base_points=p["base_points"], base_odds=p["base_odds"])
+    kinds = pd.Series([provenance(library.shows[slug]) for slug in train["show"].unique()]).value_counts()
     training = {"shows": int(train["show"].nunique()), "transitions": int(len(train)),
+                "provenance": {kind: int(kinds[kind]) for kind in PROVENANCES if kind in kinds},
                 "show_seasons": int(train[["show", "season"]].drop_duplicates().shape[0]),
                 "return_rate": float(train["returned"].mean()), "C": float(model.C)}
     return ScoreResult(show=show, season=show.last_season, ranking=ranking, features=order, model=model,

@@ -9,7 +9,6 @@ table give byte-identical files, which the test suite checks against what is com
 """
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,6 @@ import yaml
 
 from ..errors import Problem, SpeculationError
 from .config import load_config
-from .write import write_files
 from .ingest import BILLING_ORDER, _appearances_csv, build_appearances, read_episodes
 from .showfolder import FATES, _read_show_yaml, _season_table
 
@@ -212,27 +210,3 @@ def build_recipe(recipe: Recipe, config: dict | None = None) -> dict[str, str]:
                                 kind="mergesort").drop(columns="_order").reset_index(drop=True))
     return {"show.yaml": shown, "appearances.csv": _appearances_csv(appearances),
             "citations.csv": citations_frame(recipe).to_csv(index=False, lineterminator="\n")}
-
-
-def write_recipe(recipe: Recipe, library: str | Path, config: dict | None = None) -> list[Path]:
-    """Build ``recipe`` and write its three files into ``library/<slug>/`` (other files there are kept)."""
-    files = build_recipe(recipe, config)
-    return write_files(files, Path(library) / recipe.slug)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python3 -m speculation.io.recipe RECIPE...``: rebuild show folders into ``data/shows`` beside the recipes."""
-    paths = recipe_paths(list(argv if argv is not None else sys.argv[1:]) or ["data/recipes"])
-    try:
-        for path in paths:
-            recipe = read_recipe(path)
-            written = write_recipe(recipe, path.resolve().parent.parent / "shows")
-            print(f"{recipe.slug}: wrote {', '.join(p.name for p in written)}")
-    except SpeculationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

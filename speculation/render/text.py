@@ -134,9 +134,11 @@ def _headline(result) -> str:
 
 def _method_line(result) -> str:
     t = result.training
+    kinds = ", ".join(f"{n} {kind}" for kind, n in t["provenance"].items())
     return (f"Logistic regression (C = {t['C']:g}) fitted on {t['transitions']} labelled transitions from "
-            f"{t['shows']} show(s); base return rate {100 * t['return_rate']:.0f}%. Contributions are log-odds "
-            f"relative to an average character and add up, with the intercept, to the logit.")
+            f"{t['shows']} show(s) ({kinds}: derived = built by code from public per-episode data, verified = "
+            f"checked against cited pages); base return rate {100 * t['return_rate']:.0f}%. Contributions are "
+            f"log-odds relative to an average character and add up, with the intercept, to the logit.")
 
 
 def render_ranking(result, fmt: str) -> str:

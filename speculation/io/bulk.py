@@ -9,6 +9,7 @@ are sliced on first use (:class:`BulkShow`).
 """
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pandas as pd
 from ..errors import SpeculationError
 from .showfolder import SEASON_COLUMNS, Library, Show, load_folders, show_folders, show_from
 
-__all__ = ["BulkShow", "load_library", "load_library_bulk"]
+__all__ = ["BulkShow", "bundled_library", "load_library", "load_library_bulk"]
 
 LAZY_MIN_SHOWS = 200   # from this many shows on, each show's tables are sliced on first use
 
@@ -89,3 +90,12 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
 def load_library(library_dir: str | Path) -> Library:
     """Load every show folder in ``library_dir``; the first invalid show stops with its first problem."""
     return load_library_bulk(show_folders(library_dir))
+
+
+def bundled_library() -> Path:
+    """The bundled library: ``data/shows``, shipped in the wheel as the package data ``speculation/_library``
+    (pyproject.toml maps it there), or read in place from the checkout of an editable install."""
+    packaged = resources.files("speculation").joinpath("_library")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "data" / "shows"

@@ -87,6 +87,9 @@ def read_episodes(path: str | Path, seasons: pd.DataFrame, columns: dict[str, st
         raise SpeculationError(Problem(file, "is a folder (expected the episode table, a CSV file)")) from None
     except UnicodeDecodeError:
         raise SpeculationError(Problem(file, "expected UTF-8 text")) from None
+    except OSError as exc:
+        raise SpeculationError(Problem(file, f"cannot be read ({exc.strerror or exc}), expected the episode "
+                                             "table, a CSV file")) from None
     except csv.Error as exc:
         raise SpeculationError(Problem(file, f"not a well-formed CSV ({exc})", line=reader.line_num)) from None
     raw = pd.DataFrame.from_records(records, columns=["line", *TABLE_KEYS, "weight"])

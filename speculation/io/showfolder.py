@@ -207,6 +207,12 @@ def _season_rows(meta: dict) -> list[tuple]:
             if isinstance(e, dict) and all(check_value(r, e.get(r.column)) for r in SEASON_RULES[:2])]
 
 
+def _seasons_ok(meta: dict) -> bool:
+    seasons = meta.get("seasons") or []
+    return bool(seasons) and all(isinstance(e, dict) and all(check_value(r, e.get(r.column)) for r in SEASON_RULES)
+                                 for e in seasons)
+
+
 def _season_table(slug: str, meta: dict) -> pd.DataFrame:
     rows = _season_rows(meta)
     return _typed_seasons(pd.DataFrame([(slug,) + r for r in rows], columns=SEASON_COLUMNS))
@@ -326,7 +332,8 @@ def _read_folders(folders: list[Path], problems: dict[int, list[Problem]]) -> tu
         if meta is not None:
             metas[i] = meta
         slug, file = path.resolve().name, str(path / "appearances.csv")
-        season_rows += [(i, file, slug) + r for r in _season_rows(meta or {})]
+        if meta is not None and _seasons_ok(meta):   # rows are checked against valid seasons only (no cascade)
+            season_rows += [(i, file, slug) + r for r in _season_rows(meta)]
         data, problem = read_bytes(path / "appearances.csv", "an appearances.csv (every show folder needs one)")
         if problem:
             problems[i].append(problem)

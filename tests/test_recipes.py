@@ -101,3 +101,18 @@ def test_a_malformed_recipe_is_one_line(cli, tmp_path, change, expected):
     (tmp_path / "recipes" / "bb.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     done = cli("ingest", "--recipe", str(tmp_path / "recipes" / "bb.yaml"), "--sources", str(SOURCES))
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and expected in done.stderr, done.stderr
+
+
+def test_every_citations_file_has_the_documented_columns():
+    for path in sorted(BUNDLED.glob("*/citations.csv")):
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert header == "season,character,field,source,url", path
+
+
+def test_an_unknown_provenance_is_one_line(cli, tmp_path):
+    shutil.copytree(BUNDLED / "for-all-mankind", tmp_path / "fam")
+    yaml_path = tmp_path / "fam" / "show.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("provenance: verified", "provenance: hearsay"),
+                         encoding="utf-8")
+    done = cli("validate", str(tmp_path / "fam"))
+    assert done.returncode == 2 and "provenance" in done.stdout + done.stderr

@@ -38,7 +38,7 @@ from .model import SELECTION_COLUMNS, ConstantFeatureWarning, ReturnModel, confi
 
 __all__ = ["METHODS", "SCHEMES", "HARD_CLIP", "BacktestResult", "roc_auc", "brier_score", "log_loss",
            "accuracy", "calibration_bins", "expected_calibration_error", "metrics", "baseline_probabilities",
-           "backtest_predictions", "summarise", "calibration_table", "by_season", "run_backtest"]
+           "backtest_predictions", "summarise", "calibration_table", "by_season", "breakdown", "run_backtest"]
 
 METHODS = {
     "model": "the model (logistic regression on the features)",
@@ -233,8 +233,9 @@ def backtest_predictions(table: pd.DataFrame, config: dict, shows: list[str] | N
     return predictions, selection
 
 
-def _long(predictions: pd.DataFrame) -> pd.DataFrame:
-    return predictions.melt(id_vars=["scheme", "show", "season", "returned"], value_vars=list(METHODS),
+def _long(predictions: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """One row per prediction × method (``p``), keeping the identifiers and the ``extra`` columns."""
+    return predictions.melt(id_vars=["scheme", "show", "season", "returned", *extra], value_vars=list(METHODS),
                             var_name="method", value_name="p")
 
 
@@ -269,6 +270,22 @@ def calibration_table(predictions: pd.DataFrame, n_bins: int = 10,
             parts.append(bins)
     columns = ["scheme", "method", "bin", "n", "p_min", "p_max", "mean_predicted", "observed_rate", "gap"]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def breakdown(predictions: pd.DataFrame, column: str, n_bins: int = 10) -> pd.DataFrame:
+    """Metrics per scheme × value of ``column`` × method, pooled over shows: e.g. ``provenance`` (is the model as
+    good on the record as on recollection?) or ``billing_group`` (main + recurring apart from one-off guests,
+    the easy non-returns that flatter a pooled figure)."""
+    frame = predictions.assign(billing_group=np.where(predictions["billing"] == "guest", "guest",
+                                                      "main + recurring"))
+    rows = []
+    for (scheme, value, method), m in _long(frame, column).groupby(["scheme", column, "method"], sort=True):
+        rows.append({"scheme": scheme, column: value, "method": method, "shows": int(m["show"].nunique()),
+                     **metrics(m["returned"], m["p"], n_bins)})
+    out = pd.DataFrame(rows)
+    order = {s: i for i, s in enumerate(SCHEMES)} | {m: i for i, m in enumerate(METHODS)}
+    return out.sort_values(["scheme", column, "method"], key=lambda c: c.map(order) if c.name != column else c,
+                           kind="mergesort").reset_index(drop=True)
 
 
 def by_season(predictions: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
@@ -348,6 +365,8 @@ def run_backtest(library: Library, config: dict, shows: list[str] | None = None,
     if predictions.empty:
         raise SpeculationError("nothing to backtest: the backtest needs labelled transitions (shows with two or "
                                "more seasons) and training data with both outcomes (returns and non-returns)")
+    predictions.insert(predictions.columns.get_loc("billing") + 1, "provenance",
+                       predictions["show"].map(lambda slug: provenance(library.shows[slug])))
     held_out = sorted(predictions["show"].unique())
     return BacktestResult(predictions=predictions, summary=summarise(predictions, n_bins),
                           calibration=calibration_table(predictions, n_bins), seasons=by_season(predictions, n_bins),

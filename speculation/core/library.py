@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..io.config import PROVENANCES
 from ..io.showfolder import Library
 from .features import build_features
 
 __all__ = ["library_summary", "library_sources", "provenance", "training_library", "PROVENANCES"]
 
-# Where a show's facts come from (show.yaml ``provenance``): built by code from public data, hand-curated and
-# checked label by label against cited pages, or typed from memory. A show.yaml without the key (a user's own
-# show) is "unspecified".
-PROVENANCES = ("derived", "verified", "recollection", "unspecified")
 
 
 def provenance(show) -> str:
-    """The show's provenance: derived, verified, recollection, or unspecified when show.yaml has no key."""
+    """Where the show's facts come from (show.yaml ``provenance``): derived (built by code from public data),
+    verified (hand-curated, checked label by label against cited pages), recollection (typed from memory), or
+    unspecified when show.yaml has no key (a user's own show)."""
     return str(show.meta.get("provenance") or "unspecified")
 
 

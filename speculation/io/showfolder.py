@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from ..errors import Problem, SpeculationError
+from .config import PROVENANCES
 from .schema import APPEARANCE_COLUMNS, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, SEASON_RULES, \
     SETTING_YEARS, check_appearances, check_value, parse_csv, parse_many, read_bytes
 
@@ -27,6 +28,8 @@ __all__ = ["Show", "Library", "load_show", "validate_show", "resolve_show", "sho
            "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SHOW_PROVENANCES = tuple(p for p in PROVENANCES if p != "unspecified")   # what a show.yaml may say
+
 CLAIMS_FILE = "claims.csv"  # optional: what publications said about the next season (core/claims.py)
 CLAIM_COLUMNS = ["source", "date", "character", "stance"]
 # What each stance says about the next season: 1 = returns, 0 = does not, NaN = no direction.
@@ -136,6 +139,9 @@ def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
             problems.append(Problem(file, f"key '{key}' is required and must be a non-empty text"))
     if "network" in meta and meta["network"] is not None and not isinstance(meta["network"], str):
         problems.append(Problem(file, "key 'network' must be a text"))
+    if meta.get("provenance") is not None and meta["provenance"] not in SHOW_PROVENANCES:
+        problems.append(Problem(file, f"key 'provenance' must be one of {' / '.join(SHOW_PROVENANCES)}, got "
+                                      f"{meta['provenance']!r}"))
     seasons = meta.get("seasons")
     if not isinstance(seasons, list) or not seasons:
         problems.append(Problem(file, "key 'seasons' is required: a list with one entry per aired season"))

@@ -116,3 +116,18 @@ def test_an_unknown_provenance_is_one_line(cli, tmp_path):
                          encoding="utf-8")
     done = cli("validate", str(tmp_path / "fam"))
     assert done.returncode == 2 and "provenance" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("slug, character, seasons, fate", [
+    ("better-call-saul", "Daniel Wormald", {1, 2, 3}, None),       # back in season 3
+    ("bridgerton", "Marina Thompson", {1, 2}, None),               # back in season 2
+    ("scrubs", "The Janitor", set(range(1, 10)), None),            # appears in season 9
+    ("yellowstone", "Mia", {3, 4}, None),                          # first in season 3, still in season 4
+    ("for-all-mankind", "Deke Slayton", {1}, "dead"),              # dies in the season-1 finale
+])
+def test_the_errors_a_spot_check_found_are_fixed(slug, character, seasons, fate):
+    rows = load_library().shows[slug].appearances
+    mine = rows.loc[rows["character"] == character]
+    assert set(mine["season"]) == seasons
+    if fate:
+        assert mine.sort_values("season")["fate"].iloc[-1] == fate

@@ -131,3 +131,25 @@ def test_the_errors_a_spot_check_found_are_fixed(slug, character, seasons, fate)
     assert set(mine["season"]) == seasons
     if fate:
         assert mine.sort_values("season")["fate"].iloc[-1] == fate
+
+
+def test_season_scoped_aliases_and_per_season_main_cast_citations(cli, tmp_path):
+    """``NAME@N`` renames a one-off namesake in season N only; ``cites`` gives a season its own citation."""
+    (tmp_path / "sources" / "toy").mkdir(parents=True)
+    rows = ["season,episode,character,lines"]
+    rows += [f"{s},{e},ANA,10" for s in (1, 2) for e in (1, 2)] + [f"{s},{e},TOM,5" for s in (1, 2) for e in (1, 2)]
+    (tmp_path / "sources" / "toy" / "toy.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    recipe = {"table": "toy/toy.csv", "weight": "lines",
+              "show": {"title": "Toy", "source": "a toy table", "seasons": [{"number": 1, "episodes": 2},
+                                                                          {"number": 2, "episodes": 2}]},
+              "aliases": {"ANA": "Ana", "TOM": "Tom Friendly", "TOM@1": "Tom Brennan"},
+              "main_cast": {"cite": {"title": "Page A", "url": "https://a"}, "seasons": {1: ["Ana"], 2: ["Ana"]},
+                            "cites": {2: {"title": "Page B", "url": "https://b"}}}}
+    (tmp_path / "recipes").mkdir()
+    (tmp_path / "recipes" / "toy.yaml").write_text(yaml.safe_dump(recipe, sort_keys=False), encoding="utf-8")
+    done = cli("ingest", "--recipe", str(tmp_path / "recipes"))
+    assert done.returncode == 0, done.stderr
+    built = (tmp_path / "shows" / "toy" / "appearances.csv").read_text(encoding="utf-8")
+    assert "1,Tom Brennan," in built and "2,Tom Friendly," in built and "1,Tom Friendly," not in built
+    citations = (tmp_path / "shows" / "toy" / "citations.csv").read_text(encoding="utf-8").splitlines()
+    assert citations[1:] == ["1,Ana,billing,Page A,https://a", "2,Ana,billing,Page B,https://b"]

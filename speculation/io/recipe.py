@@ -42,7 +42,7 @@ class Recipe:
     aliases: dict[str, str] = field(default_factory=dict)
     drop: list[str] = field(default_factory=list)
     main_cast: dict[int, list[str]] = field(default_factory=dict)
-    main_cite: dict[str, str] = field(default_factory=dict)
+    main_cite: dict[int, dict[str, str]] = field(default_factory=dict)   # season -> {title, url}
     actors: dict[str, str] = field(default_factory=dict)
     fates: list[dict] = field(default_factory=list)
 
@@ -99,13 +99,17 @@ def read_recipe(path: str | Path, sources: str | Path | None = None) -> Recipe:
     main_cast, main_cite = {}, {}
     if spec.get("main_cast") is not None:
         block = spec["main_cast"]
-        if not (isinstance(block, dict) and _cite_ok(block.get("cite")) and isinstance(block.get("seasons"), dict)):
-            fail("main_cast", "{cite: {title, url}, seasons: {N: [names]}}", block)
+        cites = block.get("cites", {}) if isinstance(block, dict) else None
+        if not (isinstance(block, dict) and _cite_ok(block.get("cite")) and isinstance(block.get("seasons"), dict)
+                and isinstance(cites, dict) and all(_cite_ok(c) for c in cites.values())):
+            fail("main_cast", "{cite: {title, url}, seasons: {N: [names]}, cites: {N: {title, url}} (optional)}",
+                 block)
         for number, names in block["seasons"].items():
             if not isinstance(number, int) or isinstance(number, bool) or not _texts(names):
                 fail(f"main_cast.seasons.{number}", "a list of character names under a season number", names)
             main_cast[number] = list(names)
-        main_cite = {"title": block["cite"]["title"], "url": block["cite"]["url"]}
+        main_cite = {n: {"title": (cites.get(n) or block["cite"])["title"], "url": (cites.get(n) or block["cite"])["url"]}
+                     for n in main_cast}
     fates = spec.get("fates", [])
     if not isinstance(fates, list):
         fail("fates", "a list of {season, character, fate, title, url}", fates)
@@ -166,9 +170,17 @@ def _apply_fates(rows: pd.DataFrame, recipe: Recipe, file: str) -> pd.DataFrame:
     return rows
 
 
+def _aliased(episodes: pd.DataFrame, aliases: dict[str, str]) -> pd.Series:
+    """Character names after ``aliases``: ``NAME@N`` maps NAME in season N only (a one-off namesake) and wins
+    over a plain ``NAME`` entry, which maps it in every season."""
+    scoped = episodes["character"] + "@" + episodes["season"].astype(str)
+    everywhere = episodes["character"].map(aliases).fillna(episodes["character"])
+    return scoped.map(aliases).fillna(everywhere)
+
+
 def citations_frame(recipe: Recipe) -> pd.DataFrame:
     """One row per cited fact: each main-cast billing and each fate."""
-    rows = [(season, name, "billing", recipe.main_cite["title"], recipe.main_cite["url"])
+    rows = [(season, name, "billing", recipe.main_cite[season]["title"], recipe.main_cite[season]["url"])
             for season, names in recipe.main_cast.items() for name in names]
     rows += [(e["season"], e["character"], "fate", e["title"], e["url"]) for e in recipe.fates]
     frame = pd.DataFrame(rows, columns=CITATION_COLUMNS)
@@ -197,7 +209,7 @@ def build_recipe(recipe: Recipe, config: dict | None = None) -> dict[str, str]:
     shown = show_yaml_text(recipe)
     seasons = _recipe_seasons(recipe, shown)
     episodes = read_episodes(recipe.table, seasons, settings["columns"], recipe.weight)
-    episodes["character"] = episodes["character"].map(lambda name: recipe.aliases.get(name, name))
+    episodes["character"] = _aliased(episodes, recipe.aliases)
     if recipe.actors:
         named = episodes["character"].map(recipe.actors)
         episodes["actor"] = named.where(named.notna(), episodes["actor"])

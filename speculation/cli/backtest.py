@@ -13,8 +13,8 @@ from ..core.evaluate import run_backtest
 from ..errors import SpeculationError
 from ..io.bulk import load_library
 from ..io.showfolder import resolve_show
-from ..io.write import manifest, write_files
-from ..render.backtest import backtest_outputs, pooled_view
+from ..io.write import write_files
+from ..render.backtest import backtest_files, pooled_view
 from .common import config_from_args, format_table
 
 __all__ = ["register", "cmd_backtest"]
@@ -49,10 +49,8 @@ def cmd_backtest(args) -> int:
             held_out.append(show.slug)
         held_out = list(dict.fromkeys(held_out))
     result = run_backtest(library, config, held_out, n_bins=args.bins)
-    files = backtest_outputs(result)
     command = "speculation backtest" + "".join(f" {s}" for s in args.shows)
-    files["manifest.json"] = manifest(command, config, sorted(set(inputs)), files)
-    written = write_files(files, args.out)
+    written = write_files(backtest_files(result, command, inputs), args.out)
     p = result.predictions
     print(f"Backtest over {len(result.shows)} show(s), {int((p['scheme'] == 'walk_forward').sum())} labelled "
           f"transitions, predicted out of sample (no look-ahead)")

@@ -16,9 +16,9 @@ from ..core.score import score_show
 from ..errors import Problem, SpeculationError
 from ..io.bulk import load_library
 from ..io.showfolder import validate_show
-from ..io.write import FORMATS, manifest, write_files
-from ..render.report import score_artifacts
-from ..render.text import ranking_outputs, strip_control
+from ..io.write import FORMATS, write_files
+from ..render.report import score_files
+from ..render.text import strip_control
 from . import backtest, explain, ingest
 from .common import add_common, format_table, load_inputs
 
@@ -31,26 +31,17 @@ SCORE_FORMATS = list(FORMATS)
 
 
 def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
-                        command: str = "speculation score", extra_files: dict[str, bytes | str] | None = None
-                        ) -> list[Path]:
-    """Everything ``speculation score`` writes, with a manifest, atomically per file."""
-    files = ranking_outputs(result, formats)
-    if extra_files:
-        files.update(extra_files)
-    inputs = sorted({Path(result.show.path), *map(Path, library_paths)})
-    files["manifest.json"] = manifest(command, result.config, inputs, list(files) + ["manifest.json"])
-    return write_files(files, out_dir)
+                        command: str = "speculation score", with_charts: bool = True) -> list[Path]:
+    """Everything ``speculation score`` writes (:func:`speculation.render.report.score_files`), atomically per file."""
+    return write_files(score_files(result, formats, with_charts, library_paths, command), out_dir)
 
 
 def cmd_score(args) -> int:
     config, library, show = load_inputs(args)
     result = score_show(show, library, config)
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
-    extra = {}
-    if not args.no_charts:   # charts (PNG + SVG + CSV twins) and report.html
-        extra = score_artifacts(result)
     written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
-                                  extra_files=extra)
+                                  with_charts=not args.no_charts)   # charts (PNG + SVG + CSV twins), report.html
     r = result.ranking
     view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]
              + (["hard_fact"] if "hard_fact" in r else [])]

@@ -18,10 +18,12 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss, make_scorer
 from sklearn.model_selection import GridSearchCV, GroupKFold
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 __all__ = ["ReturnModel", "ConstantFeatureWarning", "sigmoid", "select_C", "configured_model", "SELECTION_COLUMNS"]
@@ -71,14 +73,13 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
         """Standardise, then fit the penalised logistic regression; returns ``self``."""
         X, y = validate_data(self, self._select(X), y, dtype=np.float64)
         check_classification_targets(y)
-        kind = type_of_target(y, input_name="y")
-        if kind != "binary":
-            raise ValueError(f"Only binary classification is supported (returned or not). The type of the "
-                             f"target is {kind}.")
         self.classes_ = np.unique(y)
+        if len(self.classes_) > 2:
+            raise ValueError("Only binary classification is supported (returned or not). The type of the target "
+                             f"is multiclass ({len(self.classes_)} classes).")
         if len(self.classes_) < 2:
-            raise ValueError("cannot fit: every labelled transition has the same outcome (one class only; needs samples of at "
-                             f"least 2 classes, got only {self.classes_.tolist()})")
+            raise ValueError("cannot fit: every labelled transition has the same outcome (one class only; needs "
+                             f"samples of at least 2 classes, got only {self.classes_.tolist()})")
         weight = _check_sample_weight(sample_weight, X)
         self.mean_ = np.average(X, axis=0, weights=weight)
         scale = np.sqrt(np.average((X - self.mean_) ** 2, axis=0, weights=weight))
@@ -92,7 +93,8 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
         z[:, constant] = 0.0
         fit = LogisticRegression(C=float(self.C), class_weight=self.class_weight, max_iter=self.max_iter,
                                  solver="newton-cholesky")
-        fit.fit(z, (y == self.classes_[1]).astype(int), sample_weight=weight)
+        with config_context(assume_finite=True):   # validate_data above already checked X and y
+            fit.fit(z, (y == self.classes_[1]).astype(int), sample_weight=weight)
         self.coef_ = np.where(constant, 0.0, fit.coef_[0])
         self.intercept_ = float(fit.intercept_[0])
         self.n_iter_ = fit.n_iter_
@@ -190,7 +192,9 @@ def select_C(model: ReturnModel, X: pd.DataFrame, y, groups, grid: list[float], 
     if n_groups < 2:
         return grid[len(grid) // 2], pd.DataFrame(columns=SELECTION_COLUMNS)
     k = min(folds, n_groups)
-    search = GridSearchCV(clone(model), {"C": grid}, scoring="neg_log_loss", cv=GroupKFold(n_splits=k),
+    # log loss with both labels declared: a held-out fold of shows whose characters all returned still scores
+    scoring = make_scorer(log_loss, greater_is_better=False, response_method="predict_proba", labels=np.unique(y))
+    search = GridSearchCV(clone(model), {"C": grid}, scoring=scoring, cv=GroupKFold(n_splits=k),
                           refit=False, error_score="raise")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantFeatureWarning)   # a fold may lack a rare feature value

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpeculationError
-from .showfolder import SEASON_COLUMNS, Library, Show, load_folders, show_folders, show_from
+from .showfolder import SEASON_COLUMNS, Library, Show, load_folders, show_folders
 
 __all__ = ["BulkShow", "bundled_library", "load_library", "load_library_bulk"]
 
@@ -77,13 +77,11 @@ def load_library_bulk(folders: list[Path], lazy: bool | None = None) -> Library:
               "appearances": appearances.drop(columns=["folder"]).reset_index(drop=True)}
     shows: dict[str, Show] = {}
     for i, path in enumerate(folders):
-        if lazy:
-            meta = loaded.metas[i]
-            shows[path.name] = BulkShow(path.resolve().name, meta["title"], path, meta, tables, rows[i],
-                                        season_rows[i], loaded.claims.get(i))
-        else:
-            (a, b), (c, d) = rows[i], season_rows[i]
-            shows[path.name] = show_from(loaded, i, appearances.iloc[a:b], seasons.iloc[c:d])
+        meta = loaded.metas[i]
+        show = BulkShow(path.resolve().name, meta["title"], path, meta, tables, rows[i], season_rows[i],
+                        loaded.claims.get(i))
+        shows[path.name] = show if lazy else Show(show.slug, show.title, path, meta, show.seasons, show.appearances,
+                                                  show.claims)
     return Library(shows, _tables=tables)
 
 

@@ -19,6 +19,9 @@ working tree, seeing the test fail there, and seeing it pass on the real code:
   configured model is built for scoring.
 - j. ``test_drivers_chart_has_the_sign_of_the_weights`` — the drivers chart's bars (or its table twin)
   drawn with the sign flipped.
+
+Found by tests/test_properties.py rather than planted: ``test_select_C_survives_a_fold_where_everyone_returned``
+(choosing C crashed with a traceback when a held-out fold of shows had only returns).
 """
 from __future__ import annotations
 
@@ -228,3 +231,15 @@ def test_drivers_chart_has_the_sign_of_the_weights(library):
     widths = np.array([b.get_width() for b in sorted(bars, key=lambda b: b.get_y())])   # top row first
     assert np.allclose(widths, table["weight_std"].to_numpy())
     assert np.array_equal(np.sign(widths), np.sign([coef[f] for f in table["feature"]]))
+
+
+# found by the property tests ---------------------------------------------------------------------------
+def test_select_C_survives_a_fold_where_everyone_returned():
+    """A small library where one show's characters all returned: its held-out fold has one label only, and
+    its log loss is still defined (it crashed with "y_true contains only one label")."""
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=31)})
+    y = np.r_[(rng.random(30) < sigmoid(X["a"].to_numpy()[:30])).astype(int), 1]
+    groups = np.r_[np.repeat([0, 1, 2], 10), 3]                # show 3: one character, who returned
+    C, table = select_C(ReturnModel(features=["a"]), X, y, groups, [0.1, 1.0], folds=4)
+    assert C in (0.1, 1.0) and np.isfinite(table["cv_log_loss"]).all()

@@ -1,9 +1,12 @@
-"""Print the "Current figures" section of docs/evaluation.md from a backtest's backtest.csv.
+"""Print the "Current figures" section of docs/evaluation.md from a backtest's output folder.
 
     speculation backtest --out /tmp/bt && python bench/evaluation_summary.py /tmp/bt/backtest.csv
 
-Pooled tables for both schemes, then one line per show (walk-forward): its transitions, the model's AUC and
-Brier score, and the method with the lowest Brier score there. Reads the numbers; never recomputes them.
+Pooled tables for both schemes, the walk-forward splits by provenance (derived / verified shows) and by billing
+(main + recurring apart from one-off guests, the easy non-returns), then one line per show (walk-forward): its
+transitions, the model's AUC and Brier score, and the method with the lowest Brier score there. The pooled and
+per-show numbers are read from backtest.csv; the splits are computed from predictions.csv beside it with the
+package's own metrics (``speculation.core.evaluate.breakdown``).
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from speculation.render.text import _markdown_table  # noqa: E402  (the Markdown tables of every export)
+from speculation.core.evaluate import breakdown  # noqa: E402  (the metrics of every backtest)
+from speculation.render.text import markdown_table as _markdown_table  # noqa: E402  (the Markdown tables of every export)
 
 SCHEMES = {"walk_forward": "Walk-forward", "leave_one_show_out": "Leave-one-show-out"}
 METRICS = ["auc", "brier", "log_loss", "accuracy", "ece"]
@@ -51,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     out = []
     for scheme, title in SCHEMES.items():
         out += [f"**{title}, pooled.**", "", pooled_table(table, scheme)]
+    predictions = pd.read_csv(Path(args.backtest_csv).with_name("predictions.csv"))
+    for column, title in (("provenance", "provenance"), ("billing_group", "billing")):
+        split = breakdown(predictions, column)
+        split = split.loc[(split["scheme"] == "walk_forward") & split["method"].isin(["model", "baseline_alive"]),
+                          [column, "method", "shows", "n", "returns", *METRICS]]
+        out += [f"**Walk-forward, by {title}.**", "", _markdown_table(split.assign(**{m: split[m].map(_fmt)
+                                                                                       for m in METRICS}))]
     shows = per_show_table(table)
     wins = int((shows["lowest Brier"] == "model").sum())
     out += [f"**Per show (walk-forward).** The model has the lowest Brier score in {wins} of {len(shows)} shows.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..core.library import library_sources, library_summary
@@ -32,7 +33,8 @@ SCORE_FORMATS = list(FORMATS)
 
 def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
                         command: str = "speculation score", with_charts: bool = True) -> list[Path]:
-    """Everything ``speculation score`` writes (:func:`speculation.render.report.score_files`), atomically per file."""
+    """Everything ``speculation score`` writes (:func:`speculation.render.report.score_files`), as one
+    transaction replacing the previous run in ``out_dir`` (:func:`speculation.io.write.write_files`)."""
     return write_files(score_files(result, formats, with_charts, library_paths, command), out_dir)
 
 
@@ -40,7 +42,8 @@ def cmd_score(args) -> int:
     config, library, show = load_inputs(args)
     result = score_show(show, library, config)
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
-    written = write_score_outputs(result, out, formats=args.format, library_paths=[Path(args.library)],
+    inputs = [Path(args.library)] + ([Path(args.config)] if args.config else [])   # hashed into the manifest
+    written = write_score_outputs(result, out, formats=args.format, library_paths=inputs,
                                   with_charts=not args.no_charts)   # charts (PNG + SVG + CSV twins), report.html
     r = result.ranking
     view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]
@@ -99,9 +102,18 @@ def cmd_library(args) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed package's version (from its metadata)."""
+    try:
+        return version("speculation")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="speculation", description="Who comes back next season? "
                                      "Transparent return probabilities for the cast of a TV show.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     common = add_common

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..core.evaluate import HARD_CLIP, METHODS
 from ..io.write import manifest
-from .eval_charts import METHOD_LABELS, calibration_figure, figure_bytes, season_figure
+from .charts import figure_bytes
+from .eval_charts import METHOD_LABELS, calibration_figure, season_figure
 from .text import csv_text, markdown_table
 
 __all__ = ["pooled_view", "backtest_markdown", "backtest_json", "backtest_outputs", "backtest_files"]
@@ -88,8 +89,8 @@ def backtest_outputs(result) -> dict[str, bytes | str]:
         else csv_text(result.chosen_C().assign(chosen=True)),
         "calibration.csv": csv_text(result.calibration), "backtest_by_season.csv": csv_text(result.seasons)}
     for fmt in ("png", "svg"):
-        files[f"calibration.{fmt}"] = figure_bytes(calibration_figure(result.calibration), fmt)
-        files[f"backtest_by_season.{fmt}"] = figure_bytes(season_figure(result.seasons), fmt)
+        files[f"calibration.{fmt}"] = figure_bytes(calibration_figure(result.calibration), fmt, dpi=110)
+        files[f"backtest_by_season.{fmt}"] = figure_bytes(season_figure(result.seasons), fmt, dpi=110)
     return files
 
 

@@ -21,6 +21,7 @@ never overlap, for 5 characters as for 60.
 from __future__ import annotations
 
 import html
+import io
 
 import numpy as np
 import pandas as pd
@@ -51,13 +52,32 @@ def _safe(text) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _new_figure(width: float, height: float):
+PNG_DPI = 100
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "speculation", "svg.image_inline": True}
+
+
+def new_figure(width: float, height: float):
+    """A Figure on its own Agg canvas, without pyplot: drawing never touches a notebook's backend or figure list."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
     return fig
+
+
+def figure_bytes(fig, fmt: str, dpi: int = PNG_DPI) -> bytes:
+    """A figure saved in memory as ``png`` or ``svg``, reproducibly (no date, seeded SVG ids): the one renderer of
+    every chart file."""
+    import matplotlib   # heavy; imported when a figure is saved, so importing this module stays cheap
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_SVG_RC):
+        if fmt == "png":
+            fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        else:
+            fig.savefig(buf, format=fmt, metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
 
 
 _CHAR_WIDTHS: dict[tuple[str, bool], float] = {}
@@ -141,7 +161,7 @@ def _rows_layout(n: int, top: float, bottom: float) -> float:
 def _labelled_rows_axes(ax, labels, top: float, bottom: float, right: float = 0.3):
     """``(fig, ax)``: the given axes, or a new figure sized for one row per label with room for the labels."""
     if ax is None:
-        fig = _new_figure(WIDTH_IN, _rows_layout(len(labels), top, bottom))
+        fig = new_figure(WIDTH_IN, _rows_layout(len(labels), top, bottom))
         ax = _axes_in(fig, _text_width_in(labels) + 0.3, right, top, bottom)
     return ax.figure, ax
 
@@ -203,7 +223,7 @@ def plot_ranking(data, ax=None, title: str | None = None):
     top, bottom = 1.05, 0.6
     if owned:
         left = _text_width_in(labels) + 0.3
-        fig = _new_figure(WIDTH_IN, _rows_layout(n, top, bottom))
+        fig = new_figure(WIDTH_IN, _rows_layout(n, top, bottom))
         ax = _axes_in(fig, left, 0.25, top, bottom)
     fig = ax.figure
     y = np.arange(n)
@@ -543,7 +563,7 @@ def plot_feature_map(data, ax=None, title: str | None = None, annotate: bool | N
         left = max(left, reach + 0.15)
         bottom = _text_width_in(col_labels) * np.sin(np.radians(angle)) + 0.35
         top, right = 0.8, 1.25
-        fig = _new_figure(max(left + right + k * col_w, 6.0), _rows_layout(n, top, bottom))
+        fig = new_figure(max(left + right + k * col_w, 6.0), _rows_layout(n, top, bottom))
         ax = _axes_in(fig, left, right, top, bottom)
     fig = ax.figure
     vmax = max(float(np.nanmax(np.abs(m))) if m.size else 0.0, 1e-6)
@@ -611,7 +631,7 @@ def plot_return_rates(data, by: str | list[str] = "billing", ax=None, title: str
     top, bottom = 0.55, 0.6
     if owned:
         left = _text_width_in(labels) + 0.3
-        fig = _new_figure(7.0, _rows_layout(n, top, bottom))
+        fig = new_figure(7.0, _rows_layout(n, top, bottom))
         ax = _axes_in(fig, left, 0.3, top, bottom)
     fig = ax.figure
     y = np.arange(n)

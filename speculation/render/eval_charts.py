@@ -1,17 +1,17 @@
 """Backtest charts: a reliability (calibration) diagram and metrics per season.
 
-Functions take frames computed by :mod:`speculation.core.evaluate` and return a matplotlib Figure; they never refit,
-never read files and never call ``plt.show()``. Each chart's numbers are the frame it was drawn from (its
-"table twin", written beside it by ``speculation backtest``). :func:`figure_bytes` renders a Figure to PNG
-or SVG bytes with no timestamp, so identical runs give identical files.
+Functions take frames computed by :mod:`speculation.core.evaluate` and return a matplotlib Figure (built without
+pyplot, so a notebook's backend is left alone); they never refit and never read files. Each chart's numbers are
+the frame it was drawn from (its "table twin", written beside it by ``speculation backtest``); files are rendered
+by :func:`speculation.render.charts.figure_bytes`.
 """
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 
-__all__ = ["calibration_figure", "season_figure", "figure_bytes"]
+from .charts import new_figure
+
+__all__ = ["calibration_figure", "season_figure"]
 
 SCHEME_LABELS = {"walk_forward": "walk-forward", "leave_one_show_out": "leave-one-show-out"}
 METHOD_LABELS = {"model": "model", "baseline_alive": "everyone returns unless dead / written out",
@@ -21,23 +21,11 @@ METRIC_LABELS = {"brier": "Brier score (lower is better)", "auc": "ROC AUC (high
                  "log_loss": "log loss, nats (lower is better)", "accuracy": "accuracy at 0.5 (higher is better)"}
 
 
-def _pyplot():
-    # imported on first drawing, not with the module: matplotlib is heavy and `speculation backtest` imports
-    # this module for its labels even when it draws nothing
-    import matplotlib
-    if matplotlib.get_backend().lower() != "agg":
-        matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def _figure(ax, size):
-    plt = _pyplot()
     if ax is None:
-        fig, ax = plt.subplots(figsize=size)
-    else:
-        fig = ax.figure
-    return fig, ax
+        fig = new_figure(*size)
+        return fig, fig.add_subplot()
+    return ax.figure, ax
 
 
 def calibration_figure(calibration: pd.DataFrame, ax=None, title: str | None = None):
@@ -101,14 +89,3 @@ def season_figure(seasons: pd.DataFrame, metric: str = "brier", scheme: str = "w
     fig.tight_layout()
     return fig
 
-
-def figure_bytes(fig, fmt: str = "png", close: bool = True) -> bytes:
-    """The figure rendered as ``png`` or ``svg`` bytes, without creation dates (reproducible files)."""
-    plt = _pyplot()
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-    with plt.rc_context({"svg.hashsalt": "speculation", "svg.fonttype": "none"}):
-        fig.savefig(buffer, format=fmt, dpi=110, metadata=metadata)
-    if close:
-        plt.close(fig)
-    return buffer.getvalue()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.explanation import format_value, slugify
-from .charts import plot_waterfall, waterfall_table
-from .report import figure_bytes, waterfall_title
+from .charts import figure_bytes, plot_waterfall, waterfall_table
+from .report import waterfall_title
 from .text import csv_text, percent
 
 __all__ = ["explanation_header", "explanation_view", "explanation_footer", "waterfall_files"]

@@ -26,29 +26,15 @@ from ..core.explanation import character_slugs, explain_character, format_value,
 from ..core.features import FEATURES
 from ..io.write import FORMATS, manifest
 from . import charts
+from .charts import figure_bytes
 from .text import character_reasons, csv_text, percent, ranking_outputs
 
 __all__ = ["score_artifacts", "score_files", "render_report", "figure_bytes", "waterfall_title"]
 
-PNG_DPI = 100
-_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "speculation", "svg.image_inline": True}
 MAIN_CHARTS = {"ranking": (charts.plot_ranking, charts.ranking_table),
                "drivers": (charts.plot_drivers, charts.drivers_table),
                # no number in every cell: hundreds of texts would double the run time (numbers: the CSV twin)
                "feature-map": (lambda r: charts.plot_feature_map(r, annotate=False), charts.feature_map_table)}
-
-
-def figure_bytes(fig, fmt: str) -> bytes:
-    """A figure saved in memory as ``png`` or ``svg``, reproducibly (no date, seeded SVG ids)."""
-    import matplotlib   # heavy; imported when a figure is saved, so importing the report module stays cheap
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context(_SVG_RC):
-        if fmt == "png":
-            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        else:
-            fig.savefig(buf, format=fmt, metadata={"Date": None, "Creator": None})
-    return buf.getvalue()
 
 
 def waterfall_title(result, name: str) -> str:

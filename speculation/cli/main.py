@@ -39,6 +39,8 @@ def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_pa
 
 
 def cmd_score(args) -> int:
+    if args.top < 1:
+        raise SpeculationError(f"--top must be a whole number ≥ 1, got {args.top}")
     config, library, show = load_inputs(args)
     result = score_show(show, library, config)
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
@@ -50,7 +52,9 @@ def cmd_score(args) -> int:
              + (["hard_fact"] if "hard_fact" in r else [])]
     print(f"{show.title}: who returns in season {result.season + 1}?  "
           f"(model fitted on {result.training['transitions']} transitions from {result.training['shows']} shows)")
-    print(format_table(view))
+    print(format_table(view.head(args.top)))
+    if len(view) > args.top:
+        print(f"… and {len(view) - args.top} more characters in ranking.csv (--top N prints more)")
     if result.claims is not None:
         c = result.claims
         hard = int((c["hard_fact"] != "").sum())
@@ -123,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", nargs="+", choices=SCORE_FORMATS, default=SCORE_FORMATS,
                    help="table formats to write (ranking.csv is always written)")
     p.add_argument("--no-charts", action="store_true", help="skip the charts and report.html")
+    p.add_argument("--top", type=int, default=50, metavar="N",
+                   help="characters printed in the terminal (default 50; every one is in the written files)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("validate", help="check show folders and list every problem found")

@@ -9,8 +9,8 @@ probability is its sigmoid). The intercept is the log-odds of a character with e
 training average. ``points_table`` re-expresses the same weights as a credit-style scorecard.
 
 :class:`ReturnModel` is the one fitting routine behind every number: scoring fits it, :func:`select_C` clones
-it per fold and C (through :class:`~sklearn.model_selection.GridSearchCV`), the bootstrap clones it per
-resample and the backtest clones it per held-out season.
+it per fold (whole shows held out) and C, the bootstrap clones it per resample and the backtest clones it per
+held-out season.
 """
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ import pandas as pd
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss, make_scorer
-from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.metrics import log_loss
+from sklearn.model_selection import GroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-__all__ = ["ReturnModel", "ConstantFeatureWarning", "sigmoid", "select_C", "configured_model", "SELECTION_COLUMNS"]
+__all__ = ["ReturnModel", "ConstantFeatureWarning", "group_folds", "sigmoid", "select_C", "configured_model", "SELECTION_COLUMNS"]
 
 SELECTION_COLUMNS = ["C", "cv_log_loss", "cv_log_loss_se", "folds"]
 
@@ -81,6 +81,7 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
             raise ValueError("cannot fit: every labelled transition has the same outcome (one class only; needs "
                              f"samples of at least 2 classes, got only {self.classes_.tolist()})")
         weight = _check_sample_weight(sample_weight, X)
+        positive = y == self.classes_[1]
         self.mean_ = np.average(X, axis=0, weights=weight)
         scale = np.sqrt(np.average((X - self.mean_) ** 2, axis=0, weights=weight))
         constant = scale < 1e-12
@@ -91,16 +92,27 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
         self.scale_ = np.where(constant, 1.0, scale)
         z = (X - self.mean_) / self.scale_
         z[:, constant] = 0.0
-        fit = LogisticRegression(C=float(self.C), class_weight=self.class_weight, max_iter=self.max_iter,
-                                 solver="newton-cholesky")
+        fit = LogisticRegression(C=float(self.C), max_iter=self.max_iter, solver="newton-cholesky")
         with config_context(assume_finite=True):   # validate_data above already checked X and y
-            fit.fit(z, (y == self.classes_[1]).astype(int), sample_weight=weight)
+            fit.fit(z, positive.astype(int), sample_weight=weight * self._class_weight(y, weight))
         self.coef_ = np.where(constant, 0.0, fit.coef_[0])
         self.intercept_ = float(fit.intercept_[0])
         self.n_iter_ = fit.n_iter_
         self.n_train_ = int(len(y))
-        self.base_rate_ = float(np.average(y == self.classes_[1], weights=weight))
+        self.base_rate_ = float(np.average(positive, weights=weight))
         return self
+
+    def _class_weight(self, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Per-row class weights: none, a {label: weight} mapping, or "balanced" — scikit-learn's formula on the
+        weighted class totals, so a row of sample weight w counts exactly as w copies of it."""
+        if self.class_weight is None:
+            return np.ones(len(y))
+        if isinstance(self.class_weight, dict):
+            return np.array([float(self.class_weight.get(label, 1.0)) for label in y])
+        if self.class_weight != "balanced":
+            raise ValueError(f"class_weight must be None, 'balanced' or a mapping, got {self.class_weight!r}")
+        totals = {label: weight[y == label].sum() for label in self.classes_}
+        return np.array([weight.sum() / (len(self.classes_) * totals[label]) for label in y])
 
     def _names(self, n: int) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -178,31 +190,51 @@ def configured_model(model_cfg: dict, C: float | None = None) -> ReturnModel:
                        max_iter=model_cfg["max_iter"])
 
 
-def select_C(model: ReturnModel, X: pd.DataFrame, y, groups, grid: list[float], folds: int) -> tuple[float, pd.DataFrame]:
+def group_folds(groups: np.ndarray, copies: np.ndarray, k: int) -> np.ndarray:
+    """The fold (0..k-1) of each row: scikit-learn's ``GroupKFold`` assignment of whole groups, balanced by the
+    rows each row stands for (``copies``, an integer count per row)."""
+    codes, names = pd.factorize(groups, sort=True)
+    expanded = np.repeat(codes, copies)
+    fold_of_group = np.empty(len(names), dtype=int)
+    for fold, (_, test) in enumerate(GroupKFold(n_splits=k).split(expanded, groups=expanded)):
+        fold_of_group[np.unique(expanded[test])] = fold
+    return fold_of_group[codes]
+
+
+def _rows(X, mask: np.ndarray):
+    return X.loc[mask] if isinstance(X, pd.DataFrame) else X[mask]
+
+
+def select_C(model: ReturnModel, X, y, groups, grid: list[float], folds: int,
+             sample_weight: np.ndarray | None = None) -> tuple[float, pd.DataFrame]:
     """Pick C by grouped cross-validation (groups = shows; whole shows are held out), lowest mean log loss.
 
-    Clones ``model`` for every fold and C (``GridSearchCV`` with ``GroupKFold``), so the fits that choose C
-    are the fit that scores. Returns the chosen C and a table: C, mean log loss, its standard error, fold
-    count. With fewer than two groups there is nothing to hold out, and the middle of the grid is returned
-    with an empty table.
+    Every fold and C fits a clone of ``model``, so the fits that choose C are the fit that scores; log loss is
+    ``sklearn.metrics.log_loss`` on the held-out shows. ``sample_weight`` (integer) says how many identical rows
+    each row stands for (see :func:`speculation.core.score.distinct_rows`): folds, fits and losses are then those
+    of the full rows. Returns the chosen C and a table: C, mean log loss, its standard error, fold count. With
+    fewer than two groups there is nothing to hold out, and the middle of the grid is returned with an empty table.
     """
-    groups = np.asarray(groups)
+    groups, y = np.asarray(groups), np.asarray(y)
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     n_groups = len(np.unique(groups))
     grid = sorted(float(c) for c in grid)
     if n_groups < 2:
         return grid[len(grid) // 2], pd.DataFrame(columns=SELECTION_COLUMNS)
     k = min(folds, n_groups)
-    # log loss with both labels declared: a held-out fold of shows whose characters all returned still scores
-    scoring = make_scorer(log_loss, greater_is_better=False, response_method="predict_proba", labels=np.unique(y))
-    search = GridSearchCV(clone(model), {"C": grid}, scoring=scoring, cv=GroupKFold(n_splits=k),
-                          refit=False, error_score="raise")
+    fold = group_folds(groups, np.rint(weight).astype(int), k)
+    losses = np.empty((k, len(grid)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantFeatureWarning)   # a fold may lack a rare feature value
-        search.fit(X, np.asarray(y), groups=groups)
-    res = search.cv_results_
-    split = np.array([-res[f"split{i}_test_score"] for i in range(k)])   # folds × C
-    table = pd.DataFrame({"C": grid, "cv_log_loss": split.mean(axis=0),
-                          "cv_log_loss_se": split.std(axis=0, ddof=1) / np.sqrt(k) if k > 1 else np.nan,
+        for i in range(k):
+            test = fold == i
+            for j, C in enumerate(grid):
+                fitted = clone(model).set_params(C=C).fit(_rows(X, ~test), y[~test], sample_weight=weight[~test])
+                # both labels declared: a held-out fold of shows whose characters all returned still scores
+                losses[i, j] = log_loss(y[test], fitted.predict_proba(_rows(X, test)), sample_weight=weight[test],
+                                        labels=fitted.classes_)
+    table = pd.DataFrame({"C": grid, "cv_log_loss": losses.mean(axis=0),
+                          "cv_log_loss_se": losses.std(axis=0, ddof=1) / np.sqrt(k) if k > 1 else np.nan,
                           "folds": k})
     best = float(table.loc[table["cv_log_loss"].idxmin(), "C"])
     return best, table

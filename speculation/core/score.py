@@ -71,18 +71,35 @@ class ScoreResult:
                 f"fitted on {t.get('transitions', '?')} transitions of {t.get('shows', '?')} shows>")
 
 
-def fit_model(train: pd.DataFrame, config: dict) -> tuple[ReturnModel, pd.DataFrame]:
-    """Fit the configured model on labelled feature rows; C = "auto" is chosen by grouped CV over shows
-    (clones of the same estimator, see :func:`~speculation.core.model.select_C`)."""
+def distinct_rows(train: pd.DataFrame, features: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The labelled rows with exact copies merged, and how many rows each stands for.
+
+    Rows agreeing on show, season, every feature and the outcome are the same data point for the fit, the
+    grouped CV (whole shows) and the show-season bootstrap, so one row of weight w gives exactly the fit of its
+    w copies. Big shows repeat themselves (hundreds of one-episode guests look alike), and this is what keeps
+    a million-row show affordable. The first copy of each is kept, in the original order.
+    """
+    key = np.column_stack([pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str))[0],
+                           train[features].to_numpy(dtype=float), train["returned"].to_numpy(dtype=float)])
+    rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    return train.iloc[first[order]].reset_index(drop=True), np.bincount(inverse.ravel())[order]
+
+
+def fit_model(train: pd.DataFrame, config: dict, weight: np.ndarray | None = None) -> tuple[ReturnModel, pd.DataFrame]:
+    """Fit the configured model on labelled feature rows (each standing for ``weight`` copies, default 1); C =
+    "auto" is chosen by grouped CV over shows (clones of the same estimator, see
+    :func:`~speculation.core.model.select_C`)."""
     m = config["model"]
     y = train["returned"].to_numpy(dtype=int)
     if m["C"] == "auto":
         C, selection = select_C(configured_model(m, C=1.0), train, y, train["show"].to_numpy(), m["C_grid"],
-                                m["cv_folds"])
+                                m["cv_folds"], sample_weight=weight)
         selection = selection.assign(chosen=selection["C"] == C) if not selection.empty else selection
     else:
         C, selection = float(m["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
-    return configured_model(m, C=C).fit(train, y), selection
+    return configured_model(m, C=C).fit(train, y, sample_weight=weight), selection
 
 
 def rank_table(scored: pd.DataFrame, contributions: pd.DataFrame, intervals: pd.DataFrame | None,
@@ -118,10 +135,11 @@ def score_show(show: Show, library: Library | None = None, config: dict | None =
     if train.empty:
         raise SpeculationError(f"{show.path}: no labelled transitions to learn from (the library is empty and "
                                f"the show has a single season)")
-    model, selection = fit_model(train, config)
+    compact, copies = distinct_rows(train, list(config["model"]["features"]))
+    model, selection = fit_model(compact, config, copies)
     contributions = model.contributions(scored)
     u = config["uncertainty"]
-    intervals = bootstrap_intervals(model, train, scored, u["n_boot"], u["level"], u["seed"])
+    intervals = bootstrap_intervals(model, compact, scored, u["n_boot"], u["level"], u["seed"], weight=copies)
     features = list(model.features)
     ranking = apply_hard_facts(rank_table(scored, contributions, intervals, features), show.claims)
     order = scored.set_index("character").loc[ranking["character"]].reset_index()

@@ -18,10 +18,10 @@ from .model import ConstantFeatureWarning, ReturnModel
 __all__ = ["bootstrap_intervals"]
 
 
-def _refit_probability(model: ReturnModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+def _refit_probability(model: ReturnModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray, weight: np.ndarray,
                        rng: np.random.Generator, n_groups: int, X_scored: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     """One bootstrap refit: whole show-seasons drawn with replacement, given to a clone as row counts."""
-    counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[groups]
+    counts = np.bincount(rng.integers(0, n_groups, n_groups), minlength=n_groups)[groups] * weight
     keep = counts > 0
     if y[keep].min() == y[keep].max():  # a degenerate resample (one outcome): keep the fitted model's view
         return fallback
@@ -30,12 +30,13 @@ def _refit_probability(model: ReturnModel, X: np.ndarray, y: np.ndarray, groups:
 
 
 def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.DataFrame, n_boot: int,
-                        level: float, seed: int) -> pd.DataFrame | None:
+                        level: float, seed: int, weight: np.ndarray | None = None) -> pd.DataFrame | None:
     """``low``/``high`` probability and ``rank_low``/``rank_high`` per scored row (index of ``scored``).
 
     Each refit is a clone of the fitted ``model`` (same features, C and class weights; its own
     standardisation) fitted on a resample of whole show-seasons, given as per-row counts (sample weights).
-    Ranks are 1 = most likely to return, as in the ranking. ``n_boot = 0`` turns intervals off (None).
+    ``weight`` says how many identical rows each training row stands for (default 1 each). Ranks are 1 = most
+    likely to return, as in the ranking. ``n_boot = 0`` turns intervals off (None).
     """
     if n_boot <= 0 or scored.empty:
         return None
@@ -43,6 +44,7 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
     X = train[feats].to_numpy(dtype=float)   # plain arrays once: refits need no DataFrame copies
     X_scored = scored[feats].to_numpy(dtype=float)
     y = train["returned"].to_numpy(dtype=int)
+    copies = np.ones(len(train), dtype=int) if weight is None else np.asarray(weight)
     groups = pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str), sort=True)[0]
     n_groups = groups.max() + 1
     rng = np.random.default_rng(seed)
@@ -51,7 +53,7 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantFeatureWarning)   # the full fit already said which are constant
         for b in range(n_boot):
-            probs[b] = _refit_probability(model, X, y, groups, rng, n_groups, X_scored, fallback)
+            probs[b] = _refit_probability(model, X, y, groups, copies, rng, n_groups, X_scored, fallback)
     alpha = (1 - level) / 2
     ranks = (-probs).argsort(axis=1, kind="stable").argsort(axis=1) + 1
     out = pd.DataFrame({

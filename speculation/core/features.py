@@ -150,6 +150,39 @@ def _unrecorded_between(a: pd.DataFrame, first: pd.Series, unrecorded: pd.DataFr
     return np.bincount(hits["row"].to_numpy(dtype=int), minlength=len(a))
 
 
+def _labels(rows: pd.DataFrame, has_next: np.ndarray, unrecorded: pd.DataFrame) -> pd.Series:
+    """``returned``: 1/0 when the next season is in the data and not listed as unrecorded for the character
+    (a next season show.yaml lists as unrecorded is unknown, not a non-return), else missing."""
+    present = pd.MultiIndex.from_arrays([rows["show"], rows["season"], rows["character"]])
+    following = pd.MultiIndex.from_arrays([rows["show"], rows["season"] + 1, rows["character"]])
+    hidden = pd.MultiIndex.from_arrays([unrecorded["show"], unrecorded["season"], unrecorded["character"]])
+    labelled = has_next & ~following.isin(hidden)
+    return pd.Series(np.where(labelled, following.isin(present).astype(float), np.nan), index=rows.index)
+
+
+def _time_and_age(library: Library, rows: pd.DataFrame, has_next: np.ndarray, settings: dict) -> pd.DataFrame:
+    """time_jump_years, big_time_jump and age_over_threshold: the in-universe jump to the next season (its
+    setting year, else the announced one) and each character's age then."""
+    by_season = library.seasons.set_index(["show", "season"])
+    key = pd.MultiIndex.from_arrays([rows["show"], rows["season"]])
+    next_key = pd.MultiIndex.from_arrays([rows["show"], rows["season"] + 1])
+    setting = by_season["setting_year"].reindex(key).to_numpy()
+    next_setting = by_season["setting_year"].reindex(next_key).to_numpy()
+    announced = rows["show"].map(library.next_setting_years).to_numpy(dtype=float)
+    next_setting = np.where(has_next, next_setting, announced)
+    jump = next_setting - setting
+    out = pd.DataFrame(index=rows.index)
+    out["time_jump_years"] = np.where(np.isnan(jump), float(settings["default_time_jump_years"]), jump)
+    out["big_time_jump"] = (out["time_jump_years"] >= float(settings["big_jump_years"])).astype(int)
+    # Age at the next season: from its setting year, else this season's setting (or air) year + the jump.
+    air = by_season["year"].reindex(key).to_numpy()
+    here = np.where(np.isnan(setting), air, setting)
+    at_next = np.where(np.isnan(next_setting), here + out["time_jump_years"].to_numpy(), next_setting)
+    age = at_next - rows["birth_year"].to_numpy(dtype=float)
+    out["age_over_threshold"] = np.nan_to_num(np.clip(age - float(settings["age_threshold"]), 0, None), nan=0.0)
+    return out
+
+
 def build_features(source: Show | Library, config: dict | None = None) -> pd.DataFrame:
     """The feature table of a show or library: identifiers, every feature in FEATURES, and ``returned``.
 
@@ -157,60 +190,40 @@ def build_features(source: Show | Library, config: dict | None = None) -> pd.Dat
     """
     settings = (config or default_config())["features"]
     library = source if isinstance(source, Library) else Library({source.slug: source})
-    a = library.appearances.sort_values(["show", "season", "character"], kind="mergesort").reset_index(drop=True)
-    seasons = library.seasons
-    if a.empty:
+    rows = library.appearances.sort_values(["show", "season", "character"], kind="mergesort").reset_index(drop=True)
+    if rows.empty:
         return pd.DataFrame(columns=ID_COLUMNS + list(FEATURES) + ["returned"])
-    s_idx = seasons.set_index(["show", "season"])
-    key = pd.MultiIndex.from_arrays([a["show"], a["season"]])
-    next_key = pd.MultiIndex.from_arrays([a["show"], a["season"] + 1])
-    season_eps = s_idx["episodes"].reindex(key).to_numpy()
-    last_season = seasons.groupby("show")["season"].max()
-    has_next = (a["season"] < a["show"].map(last_season)).to_numpy()
-
-    present = pd.MultiIndex.from_arrays([a["show"], a["season"], a["character"]])
-    nxt = pd.MultiIndex.from_arrays([a["show"], a["season"] + 1, a["character"]])
-    # A next season show.yaml lists as unrecorded for the character is unknown, not a non-return.
+    key = pd.MultiIndex.from_arrays([rows["show"], rows["season"]])
+    season_eps = library.seasons.set_index(["show", "season"])["episodes"].reindex(key).to_numpy()
+    last_season = library.seasons.groupby("show")["season"].max()
+    has_next = (rows["season"] < rows["show"].map(last_season)).to_numpy()
     unrecorded = library.unrecorded
-    hidden = pd.MultiIndex.from_arrays([unrecorded["show"], unrecorded["season"], unrecorded["character"]])
-    labelled = has_next & ~nxt.isin(hidden)
-    returned = pd.Series(np.where(labelled, nxt.isin(present).astype(float), np.nan), index=a.index)
+    returned = _labels(rows, has_next, unrecorded)
 
-    f = a[ID_COLUMNS].copy()
-    f["billing_level"] = a["billing"].map(BILLING_LEVEL).astype(int)
-    f["episode_share"] = a["episodes"] / season_eps
-    g = a.groupby(["show", "character"], sort=False)
-    f["seasons_so_far"] = g.cumcount() + 1
-    f["seasons_as_main"] = (a["billing"] == "main").astype(int).groupby([a["show"], a["character"]]).cumsum()
-    f["in_finale"] = a["in_finale"].astype(int)
-    fin = _finale_features(a)
-    f["finale_share_rel"] = fin["finale_share_rel"]
-    f["finale_rank"] = fin["finale_rank"]
-    f["finale_share_imputed"] = fin["finale_share_imputed"]
-    f["died"] = (a["fate"] == "dead").astype(int)
-    f["written_out"] = (a["fate"] == "departed").astype(int)
-    f["exit_billing_level"] = np.where((f["died"] + f["written_out"]) > 0, f["billing_level"], 0)
-    f["show_churn"] = _churn(a, returned, float(settings["churn_prior"]), float(settings["churn_prior_weight"]))
-    first = g["season"].transform("min")
-    f["earlier_absences"] = (a["season"] - first + 1) - f["seasons_so_far"] - _unrecorded_between(a, first, unrecorded)
-
-    setting = s_idx["setting_year"].reindex(key).to_numpy()
-    next_setting = s_idx["setting_year"].reindex(next_key).to_numpy()
-    announced = a["show"].map(library.next_setting_years).to_numpy(dtype=float)
-    next_setting = np.where(has_next, next_setting, announced)
-    jump = next_setting - setting
-    default_jump = float(settings["default_time_jump_years"])
-    f["time_jump_years"] = np.where(np.isnan(jump), default_jump, jump)
-    f["big_time_jump"] = (f["time_jump_years"] >= float(settings["big_jump_years"])).astype(int)
-    # Age at the next season: from its setting year, else this season's setting (or air) year + the jump.
-    air = s_idx["year"].reindex(key).to_numpy()
-    here = np.where(np.isnan(setting), air, setting)
-    at_next = np.where(np.isnan(next_setting), here + f["time_jump_years"].to_numpy(), next_setting)
-    age = at_next - a["birth_year"].to_numpy(dtype=float)
-    f["age_over_threshold"] = np.nan_to_num(np.clip(age - float(settings["age_threshold"]), 0, None), nan=0.0)
-    f["finale_share"] = fin["finale_share_filled"]
-    f["returned"] = returned
-    return f
+    table = rows[ID_COLUMNS].copy()
+    table["billing_level"] = rows["billing"].map(BILLING_LEVEL).astype(int)
+    table["episode_share"] = rows["episodes"] / season_eps
+    by_character = rows.groupby(["show", "character"], sort=False)
+    table["seasons_so_far"] = by_character.cumcount() + 1
+    as_main = (rows["billing"] == "main").astype(int)
+    table["seasons_as_main"] = as_main.groupby([rows["show"], rows["character"]]).cumsum()
+    table["in_finale"] = rows["in_finale"].astype(int)
+    finale = _finale_features(rows)
+    for name in ("finale_share_rel", "finale_rank", "finale_share_imputed"):
+        table[name] = finale[name]
+    table["died"] = (rows["fate"] == "dead").astype(int)
+    table["written_out"] = (rows["fate"] == "departed").astype(int)
+    table["exit_billing_level"] = np.where((table["died"] + table["written_out"]) > 0, table["billing_level"], 0)
+    table["show_churn"] = _churn(rows, returned, float(settings["churn_prior"]),
+                                 float(settings["churn_prior_weight"]))
+    first = by_character["season"].transform("min")
+    table["earlier_absences"] = ((rows["season"] - first + 1) - table["seasons_so_far"]
+                                 - _unrecorded_between(rows, first, unrecorded))
+    for name, values in _time_and_age(library, rows, has_next, settings).items():
+        table[name] = values
+    table["finale_share"] = finale["finale_share_filled"]
+    table["returned"] = returned
+    return table
 
 
 def feature_docs_markdown() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import yaml
@@ -60,13 +60,11 @@ def _cite_ok(entry: Any) -> bool:
     return isinstance(entry, dict) and all(isinstance(entry.get(k), str) and entry[k].strip() for k in ("title", "url"))
 
 
-def read_recipe(path: str | Path, sources: str | Path | None = None) -> Recipe:
-    """Read and check a recipe; ``sources`` is the folder its ``table`` is relative to (default
-    ``<recipe folder>/../sources``)."""
-    path = Path(path)
+def _load_spec(path: Path) -> Any:
+    """The parsed YAML of the recipe at ``path``; one :class:`SpeculationError` when it cannot be read."""
     file = str(path)
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpeculationError(Problem(file, "file not found (expected a recipe, a YAML file)")) from None
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
@@ -75,48 +73,74 @@ def read_recipe(path: str | Path, sources: str | Path | None = None) -> Recipe:
         mark = getattr(exc, "problem_mark", None)
         raise SpeculationError(Problem(file, "not valid YAML", line=mark.line + 1 if mark else None)) from None
 
-    def fail(key: str, expected: str, got: Any) -> None:
-        raise SpeculationError(Problem(file, f"key '{key}' must be {expected}, got {got!r}"))
 
+def _fail(file: str, key: str, expected: str, got: Any) -> NoReturn:
+    """One line naming the recipe, the key, what it must be and what it is."""
+    raise SpeculationError(Problem(file, f"key '{key}' must be {expected}, got {got!r}"))
+
+
+def _check_top_level(spec: Any, file: str) -> None:
+    """The recipe's keys and the shape of every key except main_cast and fates."""
     if not isinstance(spec, dict):
-        fail("(top level)", "a mapping with keys table and show", spec)
+        _fail(file, "(top level)", "a mapping with keys table and show", spec)
     unknown = sorted(set(spec) - RECIPE_KEYS)
     if unknown:
-        fail(unknown[0], "one of " + ", ".join(sorted(RECIPE_KEYS)) + " (unknown key)", spec[unknown[0]])
+        _fail(file, unknown[0], "one of " + ", ".join(sorted(RECIPE_KEYS)) + " (unknown key)", spec[unknown[0]])
     if not isinstance(spec.get("table"), str) or not spec["table"].strip():
-        fail("table", "a path under the sources folder", spec.get("table"))
+        _fail(file, "table", "a path under the sources folder", spec.get("table"))
     if spec.get("weight") is not None and not isinstance(spec["weight"], str):
-        fail("weight", "a column name", spec["weight"])
+        _fail(file, "weight", "a column name", spec["weight"])
     if not isinstance(spec.get("show"), dict):
-        fail("show", "a mapping (the show.yaml of the built folder)", spec.get("show"))
+        _fail(file, "show", "a mapping (the show.yaml of the built folder)", spec.get("show"))
     if not isinstance(spec.get("ingest", {}), dict):
-        fail("ingest", "a mapping of ingest settings", spec["ingest"])
+        _fail(file, "ingest", "a mapping of ingest settings", spec["ingest"])
     for key in ("aliases", "actors"):
         if not _text_map(spec.get(key, {})):
-            fail(key, "a mapping of names to names", spec[key])
+            _fail(file, key, "a mapping of names to names", spec[key])
     if not _texts(spec.get("drop", [])):
-        fail("drop", "a list of speaker names", spec["drop"])
-    main_cast, main_cite = {}, {}
-    if spec.get("main_cast") is not None:
-        block = spec["main_cast"]
-        cites = block.get("cites", {}) if isinstance(block, dict) else None
-        if not (isinstance(block, dict) and _cite_ok(block.get("cite")) and isinstance(block.get("seasons"), dict)
-                and isinstance(cites, dict) and all(_cite_ok(c) for c in cites.values())):
-            fail("main_cast", "{cite: {title, url}, seasons: {N: [names]}, cites: {N: {title, url}} (optional)}",
-                 block)
-        for number, names in block["seasons"].items():
-            if not isinstance(number, int) or isinstance(number, bool) or not _texts(names):
-                fail(f"main_cast.seasons.{number}", "a list of character names under a season number", names)
-            main_cast[number] = list(names)
-        main_cite = {n: {"title": (cites.get(n) or block["cite"])["title"], "url": (cites.get(n) or block["cite"])["url"]}
-                     for n in main_cast}
-    fates = spec.get("fates", [])
+        _fail(file, "drop", "a list of speaker names", spec["drop"])
+
+
+def _main_cast(block: Any, file: str) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """The checked ``main_cast`` block: names per season, and the citation of each season (its own or the
+    block's)."""
+    if block is None:
+        return {}, {}
+    cites = block.get("cites", {}) if isinstance(block, dict) else None
+    if not (isinstance(block, dict) and _cite_ok(block.get("cite")) and isinstance(block.get("seasons"), dict)
+            and isinstance(cites, dict) and all(_cite_ok(cite) for cite in cites.values())):
+        _fail(file, "main_cast", "{cite: {title, url}, seasons: {N: [names]}, cites: {N: {title, url}} (optional)}",
+              block)
+    main_cast = {}
+    for number, names in block["seasons"].items():
+        if not isinstance(number, int) or isinstance(number, bool) or not _texts(names):
+            _fail(file, f"main_cast.seasons.{number}", "a list of character names under a season number", names)
+        main_cast[number] = list(names)
+    main_cite = {number: {"title": (cites.get(number) or block["cite"])["title"],
+                          "url": (cites.get(number) or block["cite"])["url"]} for number in main_cast}
+    return main_cast, main_cite
+
+
+def _check_fates(fates: Any, file: str) -> None:
+    """``fates``: a list of cited deaths and exits, each with its season, character, fate, title and url."""
     if not isinstance(fates, list):
-        fail("fates", "a list of {season, character, fate, title, url}", fates)
+        _fail(file, "fates", "a list of {season, character, fate, title, url}", fates)
     for i, entry in enumerate(fates, start=1):
         if not (_cite_ok(entry) and isinstance(entry.get("character"), str) and entry.get("fate") in EXIT_FATES
                 and isinstance(entry.get("season"), int) and not isinstance(entry.get("season"), bool)):
-            fail(f"fates[{i}]", "{season: N, character: NAME, fate: dead|departed, title: PAGE, url: URL}", entry)
+            _fail(file, f"fates[{i}]", "{season: N, character: NAME, fate: dead|departed, title: PAGE, url: URL}",
+                  entry)
+
+
+def read_recipe(path: str | Path, sources: str | Path | None = None) -> Recipe:
+    """Read and check a recipe; ``sources`` is the folder its ``table`` is relative to (default
+    ``<recipe folder>/../sources``)."""
+    path = Path(path)
+    spec = _load_spec(path)
+    _check_top_level(spec, str(path))
+    main_cast, main_cite = _main_cast(spec.get("main_cast"), str(path))
+    fates = spec.get("fates", [])
+    _check_fates(fates, str(path))
     sources = Path(sources) if sources is not None else path.resolve().parent.parent / "sources"
     return Recipe(slug=path.stem, path=path, table=sources / spec["table"], weight=spec.get("weight"),
                   show=spec["show"], ingest=spec.get("ingest", {}), aliases=spec.get("aliases", {}),

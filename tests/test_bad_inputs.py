@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from speculation.cli.main import main
+from speculation.errors import SpeculationError
 from speculation.io.config import ALLOWED, default_config, load_config
 from tests.conftest import APPEARANCES, ROOT, SHOW_YAML, write_show
 
@@ -178,3 +179,11 @@ def test_defaults_and_documented_bounds_are_allowed():
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert all(f"`{key}`" in doc for key in ALLOWED)
     assert default_config()["uncertainty"]["n_boot"] >= 50
+
+
+@pytest.mark.parametrize("n_boot", [1, 5, 49])
+def test_code_overrides_meet_the_same_floor_as_a_config_file(n_boot):
+    with pytest.raises(SpeculationError, match=r"overrides: key 'uncertainty.n_boot' must be 0 \(no intervals\) "
+                                               rf"or an integer in \[50, 10000\], got {n_boot}$"):
+        load_config(overrides={"uncertainty": {"n_boot": n_boot}})
+    assert load_config(overrides={"uncertainty": {"n_boot": 50}})["uncertainty"]["n_boot"] == 50

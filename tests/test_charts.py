@@ -56,7 +56,8 @@ def big_show_csv(n: int, odd_names: bool = True) -> str:
     return buf.getvalue()
 
 
-def score_small(library: Path, slug: str, n_boot: int = 20) -> sp.ScoreResult:
+def score_small(library: Path, slug: str, n_boot: int = 50) -> sp.ScoreResult:
+    """Score a synthetic show; ``n_boot``: 50 (the floor: the charts draw intervals) or 0 (none)."""
     config = sp.load_config(overrides={"uncertainty": {"n_boot": n_boot}})
     lib = sp.load_library(library)
     return sp.score_show(lib.shows[slug], lib, config)
@@ -259,7 +260,7 @@ def test_waterfall_svg_draws_the_same_table_as_plot_waterfall(big):
 
 def test_charts_never_import_pyplot(library):
     code = ("import sys, speculation as sp; from tests.test_charts import PLOTS, score_small; "
-            "r = score_small(sys.argv[1], 'show-1', n_boot=5); [f(r) for f in PLOTS.values()]; "
+            "r = score_small(sys.argv[1], 'show-1'); [f(r) for f in PLOTS.values()]; "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(library)], capture_output=True, text=True, cwd=ROOT,
                          timeout=300)

@@ -1,11 +1,16 @@
 """`speculation ingest`: episode-level tables (transcripts, scene logs, credit lists) into show folders."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pandas as pd
 import pytest
 
 from speculation import SpeculationError, load_config, load_show
 from speculation.io.ingest import build_appearances, ingest, read_episodes, speaker_mask
+from tests.conftest import ROOT
 
 SHOW_YAML = """\
 title: Transcript Show
@@ -144,6 +149,34 @@ def test_speaker_filter_names_and_patterns():
     assert not dropped[14:].any(), list(names[14:][dropped[14:]])
     custom = {"names": ["ana"], "patterns": [r"b\w+"]}
     assert list(speaker_mask(pd.Series(["ANA", "Ben", "Ben Wyatt", "All"]), custom)) == [True, True, False, False]
+
+
+def test_nested_repeats_that_would_hang_re_run_in_no_time():
+    # re.fullmatch takes ~2^n steps on these for a name of n letters and a "!" (years for n = 60); the regex
+    # module does not backtrack on them. In a subprocess, so that a regression fails instead of hanging the suite.
+    code = ("import pandas as pd; from speculation.io.ingest import speaker_mask; "
+            "names = pd.Series(['a' * 60 + '!', 'Ana', 'a' * 60]); "
+            "print([list(speaker_mask(names, {'names': [], 'patterns': [p]})) for p in ['(a+)+$', r'(.+)+\\d']])")
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[[False, False, True], [False, False, False]]"
+    assert time.monotonic() - started < 15
+
+
+def test_a_pattern_that_backtracks_for_ever_stops_the_cli_with_one_line(tmp_path):
+    episodes, show_yaml = _files(tmp_path, TRANSCRIPT + "2,2," + "a" * 60 + "!,,1\n")
+    config = tmp_path / "c.yaml"
+    config.write_text("ingest:\n  drop_speakers:\n    patterns: ['(a|aa)+$']\n", encoding="utf-8")
+    out = tmp_path / "out"
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "speculation", "ingest", str(episodes), "--show-yaml", str(show_yaml),
+                        "--out", str(out), "--config", str(config)], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    assert time.monotonic() - started < 30
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("error: ingest.drop_speakers.patterns: the pattern '(a|aa)+$' took more than 0.25 s")
+    assert "aaaa" in r.stderr and "ingest.drop_speakers.names" in r.stderr and not out.exists()
 
 
 def test_pure_build_on_a_frame():

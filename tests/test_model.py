@@ -113,3 +113,14 @@ def test_grouped_cv_holds_out_whole_groups_with_the_same_fit(data):
         yt = y.iloc[test].to_numpy()
         losses.append(-np.mean(yt * np.log(p) + (1 - yt) * np.log(1 - p)))
     assert np.isclose(table["cv_log_loss"].iloc[0], np.mean(losses), rtol=1e-9)
+
+
+def test_a_warm_start_reaches_the_same_fit_in_fewer_steps(data):
+    """The bootstrap and the grouped CV refit warm-started models: same optimum, fewer Newton steps."""
+    X, y = data
+    weights = np.random.default_rng(3).integers(1, 3, len(X))
+    cold = ReturnModel(features=["a", "b"], C=0.5).fit(X, y, sample_weight=weights)
+    warm = ReturnModel(features=["a", "b"], C=0.5, warm_start=True).fit(X, y)
+    warm.fit(X, y, sample_weight=weights)    # starts at the unweighted fit, re-expressed in the new scale
+    assert np.allclose(warm.coef_, cold.coef_, atol=1e-4) and np.isclose(warm.intercept_, cold.intercept_, atol=1e-4)
+    assert warm.n_iter_[0] < cold.n_iter_[0]

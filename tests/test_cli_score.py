@@ -106,3 +106,13 @@ def test_python_m_and_console_script_agree(tmp_path):
     assert exe, "the console script is installed by `pip install -e .`"
     r = subprocess.run([exe, "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "score" in r.stdout
+
+
+def test_warnings_are_shown_as_one_line_each_not_swallowed(cli, tiny_library, tmp_path):
+    """A feature constant in the training data (no birth years here) is said once, on stderr, and scoring goes on."""
+    r = cli("score", str(tiny_library / "show-0"), "--library", str(tiny_library), "--out", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line]
+    assert lines and all(line.startswith("warning: ") for line in lines)
+    assert any("constant in the training data" in line and "age_over_threshold" in line for line in lines)
+    assert "Traceback" not in r.stderr and "UserWarning" not in r.stderr

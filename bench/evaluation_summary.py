@@ -19,7 +19,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from speculation.core.evaluate import breakdown  # noqa: E402  (the metrics of every backtest)
-from speculation.render.text import markdown_table as _markdown_table  # noqa: E402  (the Markdown tables of every export)
+from speculation.render.text import markdown_table  # noqa: E402  (the Markdown tables of every export)
 
 SCHEMES = {"walk_forward": "Walk-forward", "leave_one_show_out": "Leave-one-show-out"}
 METRICS = ["auc", "brier", "log_loss", "accuracy", "ece"]
@@ -31,7 +31,7 @@ def _fmt(value: float) -> str:
 
 def pooled_table(table: pd.DataFrame, scheme: str) -> str:
     rows = table.loc[(table["scheme"] == scheme) & (table["show"] == "(pooled)"), ["method", "n", *METRICS]]
-    return _markdown_table(rows.assign(**{m: rows[m].map(_fmt) for m in METRICS}))
+    return markdown_table(rows.assign(**{m: rows[m].map(_fmt) for m in METRICS}))
 
 
 def per_show_table(table: pd.DataFrame, scheme: str = "walk_forward") -> pd.DataFrame:
@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         split = breakdown(predictions, column)
         split = split.loc[(split["scheme"] == "walk_forward") & split["method"].isin(["model", "baseline_alive"]),
                           [column, "method", "shows", "n", "returns", *METRICS]]
-        out += [f"**Walk-forward, by {title}.**", "", _markdown_table(split.assign(**{m: split[m].map(_fmt)
+        out += [f"**Walk-forward, by {title}.**", "", markdown_table(split.assign(**{m: split[m].map(_fmt)
                                                                                        for m in METRICS}))]
     shows = per_show_table(table)
     wins = int((shows["lowest Brier"] == "model").sum())
     out += [f"**Per show (walk-forward).** The model has the lowest Brier score in {wins} of {len(shows)} shows.",
-            "", _markdown_table(shows)]
+            "", markdown_table(shows)]
     sys.stdout.write("\n".join(out))
     return 0
 

@@ -17,7 +17,7 @@ from ..core.features import describe
 from ..errors import SpeculationError
 from ..io.write import FORMATS
 
-__all__ = ["render_ranking", "ranking_outputs", "top_reasons", "character_reasons", "percent", "csv_text",
+__all__ = ["render_ranking", "ranking_outputs", "character_reasons", "percent", "csv_text",
            "safe_cell", "strip_control", "markdown_table", "markdown_text"]
 
 # OWASP's rule for CSV injection: a cell starting with one of these is read as a formula by spreadsheets.
@@ -54,19 +54,11 @@ def markdown_text(value) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
 
 
-def top_reasons(row: pd.Series, features: list[str], n: int = 2, values=None) -> str:
-    """The ``n`` largest contributions in plain words, e.g. "+ in the finale; − died on screen".
-
-    ``values`` (the character's feature values, a mapping) words 0/1 features by their value, so an absence
-    that raises the chance reads "+ did not die on screen".
-    """
-    contrib = pd.DataFrame([[row[f"contrib_{f}"] for f in features]], columns=features)
-    vals = None if values is None else pd.DataFrame([[values[f] for f in features]], columns=features)
-    return _reasons(contrib, vals, n)[0]
-
-
 def _reasons(contrib: pd.DataFrame, values: pd.DataFrame | None, n: int) -> list[str]:
-    """:func:`top_reasons` for every row at once: one argsort, words looked up per distinct (feature, value)."""
+    """The ``n`` largest contributions of each row in plain words, e.g. "+ in the finale; − died on screen".
+
+    ``values`` (the feature values) words 0/1 features by their value, so an absence that raises the chance
+    reads "+ did not die on screen". One argsort; words looked up once per distinct (feature, value)."""
     names = list(contrib.columns)
     c = contrib.to_numpy(dtype=float)
     order = np.argsort(-np.abs(c), axis=1, kind="stable")[:, :n]
@@ -87,7 +79,7 @@ def _reasons(contrib: pd.DataFrame, values: pd.DataFrame | None, n: int) -> list
 
 
 def character_reasons(result, n: int = 2) -> list[str]:
-    """``top_reasons`` for every row of ``result.ranking``, worded with each character's feature values."""
+    """The main reasons (:func:`_reasons`) for every row of ``result.ranking``, worded with each character's feature values."""
     feats = result.feature_names
     contrib = result.ranking[[f"contrib_{f}" for f in feats]].set_axis(feats, axis=1)
     values = result.features.set_index("character").loc[result.ranking["character"], feats]
@@ -123,9 +115,6 @@ def markdown_table(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(map(markdown_text, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join(lines) + "\n"
-
-
-_markdown_table = markdown_table   # the old private name, used by bench/evaluation_summary.py
 
 
 def _headline(result) -> str:

@@ -19,7 +19,7 @@ from ..errors import SpeculationError
 from .features import FEATURES
 from .model import sigmoid
 
-__all__ = ["explain_character", "explain", "what_if", "find_character", "character_summary", "points_factor",
+__all__ = ["explain_character", "what_if", "find_character", "character_summary", "points_factor",
            "format_value", "character_slugs", "slugify"]
 
 
@@ -156,8 +156,6 @@ def explain_character(result, name: str) -> pd.DataFrame:
         "probability": sigmoid(logit)})
     return table
 
-
-explain = explain_character
 
 
 def what_if(result, name: str, **changes) -> pd.DataFrame:

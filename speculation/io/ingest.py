@@ -20,9 +20,9 @@ import regex
 
 from ..errors import Problem, SpeculationError
 from .config import TABLE_KEYS, load_config
-from .showfolder import APPEARANCE_COLUMNS, BILLINGS, _read_show_yaml, _season_table
+from .showfolder import APPEARANCE_COLUMNS, BILLINGS, read_show_yaml, season_table
 
-__all__ = ["IngestResult", "read_episodes", "speaker_mask", "build_appearances", "ingest"]
+__all__ = ["IngestResult", "read_episodes", "speaker_mask", "build_appearances", "appearances_csv", "ingest"]
 
 BILLING_ORDER = {"main": 2, "recurring": 1, "guest": 0}
 
@@ -318,7 +318,7 @@ def build_appearances(episodes: pd.DataFrame, seasons: pd.DataFrame, config: dic
     return per[APPEARANCE_COLUMNS].reset_index(drop=True), dropped, notes
 
 
-def _appearances_csv(appearances: pd.DataFrame) -> str:
+def appearances_csv(appearances: pd.DataFrame) -> str:
     out = appearances.copy()
     out["finale_share"] = out["finale_share"].map(lambda v: "" if pd.isna(v) else f"{v:.6g}")
     out["birth_year"] = ""
@@ -337,14 +337,14 @@ def ingest(episodes_path: str | Path, show_yaml_path: str | Path, config: dict |
     settings = config["ingest"]
     show_yaml_path = Path(show_yaml_path)
     problems: list[Problem] = []
-    meta = _read_show_yaml(show_yaml_path, problems)
+    meta = read_show_yaml(show_yaml_path, problems)
     if problems:
         raise SpeculationError(str(problems[0]) + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
                                problems)
     assert meta is not None
-    seasons = _season_table("ingest", meta)
+    seasons = season_table("ingest", meta)
     episodes = read_episodes(episodes_path, seasons, settings["columns"], weight)
     appearances, dropped, notes = build_appearances(episodes, seasons, settings, has_weight=weight is not None,
                                                     file=str(episodes_path))
-    files = {"show.yaml": show_yaml_path.read_text(encoding="utf-8"), "appearances.csv": _appearances_csv(appearances)}
+    files = {"show.yaml": show_yaml_path.read_text(encoding="utf-8"), "appearances.csv": appearances_csv(appearances)}
     return IngestResult(files=files, appearances=appearances, dropped=dropped, notes=notes)

@@ -19,8 +19,8 @@ import yaml
 
 from ..errors import Problem, SpeculationError
 from .config import load_config
-from .ingest import BILLING_ORDER, _appearances_csv, build_appearances, read_episodes
-from .showfolder import FATES, _read_show_yaml, _season_table
+from .ingest import BILLING_ORDER, appearances_csv, build_appearances, read_episodes
+from .showfolder import FATES, read_show_yaml, season_table
 
 __all__ = ["Recipe", "read_recipe", "build_recipe", "recipe_paths", "CITATION_COLUMNS"]
 
@@ -217,10 +217,10 @@ def _recipe_seasons(recipe: Recipe, shown: str) -> pd.DataFrame:
         path = Path(tmp) / "show.yaml"
         path.write_text(shown, encoding="utf-8")
         problems: list[Problem] = []
-        meta = _read_show_yaml(path, problems)
+        meta = read_show_yaml(path, problems)
     if problems:
         raise SpeculationError(Problem(str(recipe.path), f"key 'show': {problems[0].message}"))
-    return _season_table(recipe.slug, meta)
+    return season_table(recipe.slug, meta)
 
 
 def build_recipe(recipe: Recipe, config: dict | None = None) -> dict[str, str]:
@@ -244,5 +244,5 @@ def build_recipe(recipe: Recipe, config: dict | None = None) -> dict[str, str]:
     appearances = (appearances.assign(_order=order)
                    .sort_values(["season", "_order", "episodes", "character"], ascending=[True, False, False, True],
                                 kind="mergesort").drop(columns="_order").reset_index(drop=True))
-    return {"show.yaml": shown, "appearances.csv": _appearances_csv(appearances),
+    return {"show.yaml": shown, "appearances.csv": appearances_csv(appearances),
             "citations.csv": citations_frame(recipe).to_csv(index=False, lineterminator="\n")}

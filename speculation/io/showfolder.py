@@ -24,8 +24,8 @@ from .schema import APPEARANCE_COLUMNS, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUI
     SETTING_YEARS, check_appearances, check_value, parse_csv, parse_many, read_bytes
 
 __all__ = ["Show", "Library", "load_show", "validate_show", "resolve_show", "show_folders", "read_claims",
-           "load_folders", "APPEARANCE_COLUMNS", "BILLINGS", "FATES", "CLAIM_COLUMNS", "STANCES",
-           "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
+           "read_show_yaml", "season_table", "load_folders", "APPEARANCE_COLUMNS", "BILLINGS", "FATES",
+           "CLAIM_COLUMNS", "STANCES", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHOW_PROVENANCES = tuple(p for p in PROVENANCES if p != "unspecified")   # what a show.yaml may say
@@ -114,7 +114,7 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
+def read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
     """The checked mapping of a show.yaml, or None when it cannot be read as one; problems are appended."""
     file = str(path)
     data, problem = read_bytes(path, "a show.yaml (every show folder needs one)")
@@ -219,7 +219,7 @@ def _seasons_ok(meta: dict) -> bool:
                                  for e in seasons)
 
 
-def _season_table(slug: str, meta: dict) -> pd.DataFrame:
+def season_table(slug: str, meta: dict) -> pd.DataFrame:
     rows = _season_rows(meta)
     return _typed_seasons(pd.DataFrame([(slug,) + r for r in rows], columns=SEASON_COLUMNS))
 
@@ -334,7 +334,7 @@ def _read_folders(folders: list[Path], problems: dict[int, list[Problem]]) -> tu
             problems[i].append(Problem(str(path), "not a show folder (expected a folder with show.yaml and "
                                                   "appearances.csv)"))
             continue
-        meta = _read_show_yaml(path / "show.yaml", problems[i])
+        meta = read_show_yaml(path / "show.yaml", problems[i])
         if meta is not None:
             metas[i] = meta
         slug, file = path.resolve().name, str(path / "appearances.csv")

@@ -34,7 +34,7 @@ from ..io.showfolder import Library
 from ..errors import SpeculationError
 from .features import build_features
 from .library import provenance, training_library
-from .model import SELECTION_COLUMNS, ConstantFeatureWarning, ReturnModel, configured_model, select_C
+from .model import ConstantFeatureWarning, ReturnModel, choose_C, configured_model
 
 __all__ = ["METHODS", "SCHEMES", "HARD_CLIP", "BacktestResult", "roc_auc", "brier_score", "log_loss",
            "accuracy", "calibration_bins", "expected_calibration_error", "metrics", "baseline_probabilities",
@@ -159,13 +159,6 @@ def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, model: ReturnModel) ->
     return fitted.predict_proba(test)[:, 1]
 
 
-def _choose_C(others: pd.DataFrame, model_cfg: dict) -> tuple[float, pd.DataFrame]:
-    if model_cfg["C"] != "auto":
-        return float(model_cfg["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
-    return select_C(configured_model(model_cfg, C=1.0), others, others["returned"].to_numpy(dtype=int),
-                    others["show"].to_numpy(), model_cfg["C_grid"], model_cfg["cv_folds"])
-
-
 def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg: dict,
                    parts: list, selections: list) -> None:
     """The loop of :func:`backtest_predictions`: appends prediction frames and C-selection tables."""
@@ -174,10 +167,10 @@ def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg:
         if own.empty:
             continue
         others = labelled.loc[labelled["show"] != show]
-        C, selection = (_choose_C(others, model_cfg) if others["returned"].nunique() == 2
+        C, selection = (choose_C(others, model_cfg) if others["returned"].nunique() == 2
                         else (float("nan"), pd.DataFrame()))
         if not selection.empty:
-            selections.append(selection.assign(held_out=show, chosen=selection["C"] == C))
+            selections.append(selection.assign(held_out=show))
         for scheme in schemes:
             for season in sorted(own["season"].unique()):
                 test = own.loc[own["season"] == season]

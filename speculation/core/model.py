@@ -26,7 +26,8 @@ from sklearn.model_selection import GroupKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-__all__ = ["ReturnModel", "ConstantFeatureWarning", "group_folds", "sigmoid", "select_C", "configured_model", "SELECTION_COLUMNS"]
+__all__ = ["ReturnModel", "ConstantFeatureWarning", "group_folds", "sigmoid", "select_C", "choose_C",
+           "configured_model", "SELECTION_COLUMNS"]
 
 SELECTION_COLUMNS = ["C", "cv_log_loss", "cv_log_loss_se", "folds"]
 
@@ -254,3 +255,14 @@ def select_C(model: ReturnModel, X, y, groups, grid: list[float], folds: int,
                           "folds": k})
     best = float(table.loc[table["cv_log_loss"].idxmin(), "C"])
     return best, table
+
+
+def choose_C(train: pd.DataFrame, model_cfg: dict, weight: np.ndarray | None = None) -> tuple[float, pd.DataFrame]:
+    """C for fits on the labelled feature rows ``train`` (each standing for ``weight`` copies, default 1): the
+    configured one, or with C = "auto" the one :func:`select_C` picks by grouped CV over shows, with its table
+    (``chosen`` marks it; the table is empty when C was fixed)."""
+    if model_cfg["C"] != "auto":
+        return float(model_cfg["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
+    C, selection = select_C(configured_model(model_cfg, C=1.0), train, train["returned"].to_numpy(dtype=int),
+                            train["show"].to_numpy(), model_cfg["C_grid"], model_cfg["cv_folds"], sample_weight=weight)
+    return C, (selection.assign(chosen=selection["C"] == C) if not selection.empty else selection)

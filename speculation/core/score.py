@@ -18,7 +18,7 @@ from .features import build_features
 from .library import PROVENANCES, provenance, training_library
 from .claims import apply_hard_facts, claims_table
 from .explanation import explain_character, what_if
-from .model import SELECTION_COLUMNS, ReturnModel, configured_model, select_C
+from .model import ReturnModel, choose_C, configured_model
 from .uncertainty import bootstrap_intervals
 
 __all__ = ["ScoreResult", "fit_model", "score_show", "rank_table"]
@@ -90,16 +90,10 @@ def distinct_rows(train: pd.DataFrame, features: list[str]) -> tuple[pd.DataFram
 def fit_model(train: pd.DataFrame, config: dict, weight: np.ndarray | None = None) -> tuple[ReturnModel, pd.DataFrame]:
     """Fit the configured model on labelled feature rows (each standing for ``weight`` copies, default 1); C =
     "auto" is chosen by grouped CV over shows (clones of the same estimator, see
-    :func:`~speculation.core.model.select_C`)."""
-    m = config["model"]
+    :func:`~speculation.core.model.choose_C`)."""
+    C, selection = choose_C(train, config["model"], weight)
     y = train["returned"].to_numpy(dtype=int)
-    if m["C"] == "auto":
-        C, selection = select_C(configured_model(m, C=1.0), train, y, train["show"].to_numpy(), m["C_grid"],
-                                m["cv_folds"], sample_weight=weight)
-        selection = selection.assign(chosen=selection["C"] == C) if not selection.empty else selection
-    else:
-        C, selection = float(m["C"]), pd.DataFrame(columns=SELECTION_COLUMNS)
-    return configured_model(m, C=C).fit(train, y, sample_weight=weight), selection
+    return configured_model(config["model"], C=C).fit(train, y, sample_weight=weight), selection
 
 
 def rank_table(scored: pd.DataFrame, contributions: pd.DataFrame, intervals: pd.DataFrame | None,

@@ -151,12 +151,45 @@ def baseline_probabilities(test: pd.DataFrame, library_rate: float, show_rate: f
 
 
 # ------------------------------------------------------------------------------------------------ backtest
-def _fit_predict(train: pd.DataFrame, test: pd.DataFrame, model: ReturnModel) -> np.ndarray:
-    """A clone of ``model`` fitted on ``train``: the probability of returning for each row of ``test``."""
+def _fit(train: pd.DataFrame, model: ReturnModel) -> ReturnModel:
+    """A clone of ``model`` fitted on ``train``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConstantFeatureWarning)   # one show's seasons may lack a feature's values
-        fitted = clone(model).fit(train, train["returned"].to_numpy(dtype=int))
-    return fitted.predict_proba(test)[:, 1]
+        return clone(model).fit(train, train["returned"].to_numpy(dtype=int))
+
+
+def _held_out_C(others: pd.DataFrame, model_cfg: dict) -> tuple[float, pd.DataFrame]:
+    """C for every fit of one held-out show, chosen on the other shows (:func:`choose_C`). When they lack an
+    outcome, only the show's own earlier seasons can teach: the configured C, or the middle of the grid."""
+    if others["returned"].nunique() == 2:
+        return choose_C(others, model_cfg)
+    grid = sorted(float(c) for c in model_cfg["C_grid"])
+    return (float(model_cfg["C"]) if model_cfg["C"] != "auto" else grid[len(grid) // 2]), pd.DataFrame()
+
+
+def _scheme_predictions(scheme: str, own: pd.DataFrame, others: pd.DataFrame, model: ReturnModel) -> list:
+    """One held-out show's prediction frames under ``scheme``, season by season. Walk-forward refits per
+    season (the other shows plus the show's earlier seasons); leave-one-show-out trains on the same rows every
+    season, so it fits once."""
+    parts, fitted = [], None
+    for season in sorted(own["season"].unique()):
+        test = own.loc[own["season"] == season]
+        earlier = own.loc[own["season"] < season]   # label season s' + 1 ≤ s: known at the end of s
+        train = pd.concat([others, earlier]) if scheme == "walk_forward" else others
+        if train.empty or train["returned"].nunique() < 2:
+            continue
+        if fitted is None or scheme == "walk_forward":
+            fitted = _fit(train, model)
+        show_rate = float(earlier["returned"].mean()) if len(earlier) else None
+        out = test[["show", "season", "character", "actor", "billing", "fate", "returned"]].copy()
+        out.insert(0, "scheme", scheme)
+        out["model"] = fitted.predict_proba(test)[:, 1]
+        out = pd.concat([out, baseline_probabilities(test, float(train["returned"].mean()), show_rate)], axis=1)
+        out["C"] = model.C
+        out["n_train"] = len(train)
+        out["n_train_own"] = len(earlier) if scheme == "walk_forward" else 0
+        parts.append(out)
+    return parts
 
 
 def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg: dict,
@@ -167,32 +200,11 @@ def _predict_shows(labelled: pd.DataFrame, shows: list[str], schemes, model_cfg:
         if own.empty:
             continue
         others = labelled.loc[labelled["show"] != show]
-        C, selection = (choose_C(others, model_cfg) if others["returned"].nunique() == 2
-                        else (float("nan"), pd.DataFrame()))
+        C, selection = _held_out_C(others, model_cfg)
         if not selection.empty:
             selections.append(selection.assign(held_out=show))
         for scheme in schemes:
-            for season in sorted(own["season"].unique()):
-                test = own.loc[own["season"] == season]
-                earlier = own.loc[own["season"] < season]   # label season s' + 1 ≤ s: known at the end of s
-                train = pd.concat([others, earlier]) if scheme == "walk_forward" else others
-                show_rate = float(earlier["returned"].mean()) if len(earlier) else None
-                if train.empty or train["returned"].nunique() < 2:
-                    continue
-                if np.isnan(C):   # only this show's earlier seasons to learn from: pick C from the config
-                    C_used = float(model_cfg["C"]) if model_cfg["C"] != "auto" else float(
-                        sorted(model_cfg["C_grid"])[len(model_cfg["C_grid"]) // 2])
-                else:
-                    C_used = C
-                library_rate = float(train["returned"].mean())
-                out = test[["show", "season", "character", "actor", "billing", "fate", "returned"]].copy()
-                out.insert(0, "scheme", scheme)
-                out["model"] = _fit_predict(train, test, configured_model(model_cfg, C=C_used))
-                out = pd.concat([out, baseline_probabilities(test, library_rate, show_rate)], axis=1)
-                out["C"] = C_used
-                out["n_train"] = len(train)
-                out["n_train_own"] = len(earlier) if scheme == "walk_forward" else 0
-                parts.append(out)
+            parts += _scheme_predictions(scheme, own, others, configured_model(model_cfg, C=C))
 
 
 def backtest_predictions(table: pd.DataFrame, config: dict, shows: list[str] | None = None,

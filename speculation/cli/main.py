@@ -17,13 +17,13 @@ from ..core.score import score_show
 from ..errors import Problem, SpeculationError
 from ..io.bulk import load_library
 from ..io.showfolder import validate_show
-from ..io.write import FORMATS, write_files
-from ..render.report import score_files
+from ..io.write import FORMATS
+from ..render.results import ScoreResult
 from ..render.text import strip_control
 from . import backtest, explain, ingest
 from .common import add_common, format_table, load_inputs
 
-__all__ = ["main", "build_parser", "write_score_outputs"]
+__all__ = ["main", "build_parser"]
 
 # The sub-commands living in their own modules, in the order `speculation --help` lists them.
 COMMANDS = (explain, backtest, ingest)
@@ -31,22 +31,15 @@ COMMANDS = (explain, backtest, ingest)
 SCORE_FORMATS = list(FORMATS)
 
 
-def write_score_outputs(result, out_dir: str | Path, formats=FORMATS, library_paths: list[Path] = (),
-                        command: str = "speculation score", with_charts: bool = True) -> list[Path]:
-    """Everything ``speculation score`` writes (:func:`speculation.render.report.score_files`), as one
-    transaction replacing the previous run in ``out_dir`` (:func:`speculation.io.write.write_files`)."""
-    return write_files(score_files(result, formats, with_charts, library_paths, command), out_dir)
-
-
 def cmd_score(args) -> int:
     if args.top < 1:
         raise SpeculationError(f"--top must be a whole number ≥ 1, got {args.top}")
     config, library, show = load_inputs(args)
-    result = score_show(show, library, config)
+    result = ScoreResult.of(score_show(show, library, config))
     out = Path(args.out) if args.out else Path("reports") / show.slug / f"season-{result.season}"
     inputs = [Path(args.library)] + ([Path(args.config)] if args.config else [])   # hashed into the manifest
-    written = write_score_outputs(result, out, formats=args.format, library_paths=inputs,
-                                  with_charts=not args.no_charts)   # charts (PNG + SVG + CSV twins), report.html
+    written = result.to_files(out, formats=args.format, with_charts=not args.no_charts,
+                              library_paths=inputs)   # charts (PNG + SVG + CSV twins), report.html
     r = result.ranking
     view = r[["rank", "character", "billing", "probability"] + (["low", "high"] if "low" in r else []) + ["logit"]
              + (["hard_fact"] if "hard_fact" in r else [])]

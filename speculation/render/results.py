@@ -65,7 +65,7 @@ class ScoreResult(score.ScoreResult):
 
     def to_files(self, out: str | Path, formats=FORMATS, with_charts: bool = True, library_paths=(),
                  command: str = "speculation score") -> list[Path]:
-        """Write the files of ``speculation score`` into ``out`` (atomically per file); returns their paths.
+        """Write the files of ``speculation score`` into ``out`` as one transaction; returns their paths.
 
         ``library_paths`` are the library folders the manifest hashes besides the show folder."""
         return write_files(self.files(formats, with_charts, library_paths, command), out)

@@ -19,7 +19,7 @@ from .library import PROVENANCES, provenance, training_library
 from .claims import apply_hard_facts, claims_table
 from .explanation import explain_character, what_if
 from .model import ReturnModel, choose_C, configured_model
-from .uncertainty import bootstrap_intervals
+from .uncertainty import bootstrap_intervals, show_season_codes
 
 __all__ = ["ScoreResult", "fit_model", "score_show", "rank_table"]
 
@@ -79,8 +79,8 @@ def distinct_rows(train: pd.DataFrame, features: list[str]) -> tuple[pd.DataFram
     w copies. Big shows repeat themselves (hundreds of one-episode guests look alike), and this is what keeps
     a million-row show affordable. The first copy of each is kept, in the original order.
     """
-    key = np.column_stack([pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str))[0],
-                           train[features].to_numpy(dtype=float), train["returned"].to_numpy(dtype=float)])
+    key = np.column_stack([show_season_codes(train), train[features].to_numpy(dtype=float),
+                           train["returned"].to_numpy(dtype=float)])
     rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")

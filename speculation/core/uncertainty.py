@@ -15,7 +15,12 @@ from sklearn.base import clone
 
 from .model import ConstantFeatureWarning, ReturnModel
 
-__all__ = ["bootstrap_intervals"]
+__all__ = ["bootstrap_intervals", "show_season_codes"]
+
+
+def show_season_codes(rows: pd.DataFrame) -> np.ndarray:
+    """A code per row for its (show, season), 0 … n − 1 in sorted order: the unit the bootstrap resamples."""
+    return pd.factorize(rows["show"].astype(str) + "\x1f" + rows["season"].astype(str), sort=True)[0]
 
 
 def _refit_probability(refit: ReturnModel, X: np.ndarray, y: np.ndarray, groups: np.ndarray, weight: np.ndarray,
@@ -45,7 +50,7 @@ def bootstrap_intervals(model: ReturnModel, train: pd.DataFrame, scored: pd.Data
     X_scored = scored[feats].to_numpy(dtype=float)
     y = train["returned"].to_numpy(dtype=int)
     copies = np.ones(len(train), dtype=int) if weight is None else np.asarray(weight)
-    groups = pd.factorize(train["show"].astype(str) + "\x1f" + train["season"].astype(str), sort=True)[0]
+    groups = show_season_codes(train)
     n_groups = groups.max() + 1
     rng = np.random.default_rng(seed)
     probs = np.empty((n_boot, len(scored)))

@@ -153,3 +153,15 @@ def test_season_scoped_aliases_and_per_season_main_cast_citations(cli, tmp_path)
     assert "1,Tom Brennan," in built and "2,Tom Friendly," in built and "1,Tom Friendly," not in built
     citations = (tmp_path / "shows" / "toy" / "citations.csv").read_text(encoding="utf-8").splitlines()
     assert citations[1:] == ["1,Ana,billing,Page A,https://a", "2,Ana,billing,Page B,https://b"]
+
+
+def test_the_training_library_keeps_only_the_record_and_its_tables():
+    from speculation.core.library import training_library
+    library = load_library()
+    train = training_library(library, ["derived", "verified"])
+    kinds = {provenance(show) for show in train.shows.values()}
+    assert kinds == {"derived", "verified"}
+    assert set(train.appearances["show"]) == set(train.shows)
+    expected = sum(len(show.appearances) for show in train.shows.values())
+    assert len(train.appearances) == expected
+    assert train._tables is not None             # the bulk tables are filtered, not rebuilt show by show

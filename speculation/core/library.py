@@ -25,7 +25,7 @@ def provenance(show) -> str:
 def training_library(library: Library, allowed) -> Library:
     """The shows of ``library`` the model may learn from: those whose provenance is in ``allowed``
     (``training.provenance`` of the config; by default the record — derived, verified — and users' own shows)."""
-    return Library({slug: show for slug, show in library.shows.items() if provenance(show) in set(allowed)})
+    return library.subset(slug for slug, show in library.shows.items() if provenance(show) in set(allowed))
 
 
 def _years(show) -> str:

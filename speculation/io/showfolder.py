@@ -94,6 +94,17 @@ class Library:
     def unrecorded(self) -> pd.DataFrame:
         return _unrecorded_frame([(s.slug, c, n) for s in self.shows.values() for c, n in unrecorded_pairs(s.meta)])
 
+    def subset(self, slugs) -> "Library":
+        """The library restricted to the shows ``slugs`` names, keeping its concatenated tables when it has them
+        (rebuilding them from per-show frames costs memory and time for big libraries)."""
+        wanted = set(slugs)
+        keep = [slug for slug in self.shows if slug in wanted]
+        if len(keep) == len(self.shows):
+            return self
+        tables = None if self._tables is None else {
+            name: table.loc[table["show"].isin(keep)].reset_index(drop=True) for name, table in self._tables.items()}
+        return Library({slug: self.shows[slug] for slug in keep}, _tables=tables)
+
     def with_show(self, show: Show) -> "Library":
         """A copy of this library where ``show`` is added, or replaces the show with its slug."""
         shows = dict(self.shows)

@@ -13,10 +13,12 @@ import gzip
 import lzma
 import os
 import struct
-import subprocess
 import sys
 
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 
 class RReader:
@@ -131,21 +133,12 @@ def column(obj, name):
     return col.vals
 
 
-def load_snapshot(src):
-    path = os.path.join(src, "data", "appa.rda")
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            return f.read()
-    # a bare git dir: read the file from HEAD
-    return subprocess.run(["git", "-C", src, "show", "HEAD:data/appa.rda"],
-                          check=True, capture_output=True).stdout
-
 
 def main():
     src = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "avatar-the-last-airbender.csv")
-    objs = read_rda(load_snapshot(src))
+    objs = read_rda(read_file(src, "data/appa.rda"))
     df = objs["appa"]
     t = pd.DataFrame({
         "season": column(df, "book_num"),

@@ -15,11 +15,13 @@ is written.
 import io
 import os
 import re
-import subprocess
 import sys
 from collections import Counter
 
 import pandas as pd
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 # season -> list of file numbers within block 26+season, in aired order
 EPISODES = {
@@ -68,14 +70,6 @@ SAME_NAME_OTHERS = {
 SPEAKER = re.compile(r"(?<![A-Za-z0-9'])([A-Z][A-Z0-9'.\-]*(?:[ &+/][A-Z0-9'.\-]+)*)\s*:(?!\d)")
 
 
-def read(src, rel):
-    path = os.path.join(src, rel)
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            return f.read()
-    return subprocess.run(["git", "-C", src, "show", "HEAD:" + rel],
-                          check=True, capture_output=True).stdout
-
 
 def speakers(raw, season=0, episode=0):
     df = pd.read_csv(io.BytesIO(raw), index_col=0, dtype=str, keep_default_na=False)
@@ -111,7 +105,7 @@ def main():
     for season, files in EPISODES.items():
         for episode, n in enumerate(files, start=1):
             rel = "Raw/DoctorWho_%d-%d.csv" % (26 + season, n)
-            for name, k in speakers(read(src, rel), season, episode).items():
+            for name, k in speakers(read_file(src, rel), season, episode).items():
                 rows.append((season, episode, name, k))
     t = pd.DataFrame(rows, columns=["season", "episode", "character", "lines"])
     t = t.sort_values(["season", "episode", "character"])

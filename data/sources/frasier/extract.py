@@ -21,13 +21,14 @@ fewer than 100 tags at line starts, tags are also searched after a sentence end.
 Writes frasier.csv with header season,episode,character,lines: one row per
 (season, episode, speaker) with the number of speaker tags, sorted.
 """
-import csv
-import io
 import os
 import re
 import subprocess
 import sys
 from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file, write_counts  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 NAME = r"(?:(?:Mr|Mrs|Ms|Dr)\. )?[A-Z][A-Za-z.'\-]*(?: [A-Z][A-Za-z.'\-]*){0,2}"
 LINE_TAG = re.compile(r"^ {0,8}(" + NAME + r") ?:(?:\s|$)")
@@ -39,13 +40,6 @@ STRUCTURAL = re.compile(
 )
 FILE_NAME = re.compile(r"^(\d\d)(\d\d)\.txt$")
 
-
-def git_or_file(root, relpath):
-    path = os.path.join(root, relpath)
-    if os.path.exists(path):
-        with open(path, "rb") as f:
-            return f.read()
-    return subprocess.run(["git", "-C", root, "show", "HEAD:" + relpath], check=True, capture_output=True).stdout
 
 
 def list_scripts(root):
@@ -86,16 +80,10 @@ def main(argv):
     for name in list_scripts(root):
         m = FILE_NAME.match(name)
         season, episode = int(m.group(1)), int(m.group(2))
-        text = git_or_file(root, "data/scripts/" + name).decode("utf-8")
+        text = read_file(root, "data/scripts/" + name).decode("utf-8")
         for speaker in speakers(text):
             counts[(season, episode, speaker)] += 1
-    rows = sorted((s, e, c, k) for (s, e, c), k in counts.items())
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["season", "episode", "character", "lines"])
-    writer.writerows(rows)
-    with open(os.path.join(out_dir, "frasier.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write(buf.getvalue())
+    rows = write_counts(os.path.join(out_dir, "frasier.csv"), counts)
     print("frasier: %d rows, %d lines, %d episodes" % (len(rows), sum(counts.values()), len({(r[0], r[1]) for r in rows})))
     return 0
 

@@ -7,13 +7,15 @@ Only counts are written (season, episode, character, lines); no dialogue is kept
 Episode numbers are the aired numbers: each page's own navigation box marks its slot
 ("24 / 25" for a double-length episode), and a double page is counted once, in its first slot.
 """
-import csv
 import os
 import re
 import subprocess
 import sys
 from collections import Counter
 from html.parser import HTMLParser
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import write_counts  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 PREFIX = "data/Lost/html_pages/transcripts/"
 SPEAKER = re.compile(r"^([A-Z][A-Za-z0-9 .'\-&/#]*?)\s*(\([^)]*\))?\s*:\s*\S")
@@ -115,11 +117,7 @@ def main():
                     speaker = " ".join(sm.group(1).split())
                     counts[(season, episode, speaker)] += 1
         print(f"{name} -> {season}x{episode:02d} ({slot})", file=sys.stderr)
-    with open(out, "w", encoding="utf-8", newline="\n") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["season", "episode", "character", "lines"])
-        for (s, e, c), n in sorted(counts.items()):
-            w.writerow([s, e, c, n])
+    write_counts(out, counts)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,14 @@ the actor's first entry in characters.txt.
 Writes <slug>.csv with header season,episode,character,actor: one row per
 (season, episode, character), sorted. Episode 0 (prequels, unaired pilots) is left out.
 """
-import csv
-import io
 import os
 import re
-import subprocess
 import sys
 import unicodedata
 from collections import OrderedDict, defaultdict
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file, write_table  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 SHOWS = {
     "24": "24",
@@ -40,17 +40,6 @@ SHOWS = {
 
 EPISODE_ID = re.compile(r"^(?P<show>\w+)\.Season(?P<season>\d+)\.Episode(?P<episode>\d+)$")
 
-
-def read_text(root, relpath):
-    path = os.path.join(root, relpath)
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    out = subprocess.run(
-        ["git", "-C", root, "show", "HEAD:" + relpath],
-        check=True, capture_output=True,
-    ).stdout
-    return out.decode("utf-8")
 
 
 def squash(name):
@@ -93,9 +82,9 @@ def read_characters(text):
 
 def extract_show(root, show):
     base = "Plumcot/data/%s/" % show
-    columns = list(read_characters(read_text(root, base + "characters.txt")).values())
+    columns = list(read_characters(read_file(root, base + "characters.txt").decode("utf-8")).values())
     cells = defaultdict(set)  # (season, episode, character) -> actors
-    for line in read_text(root, base + "credits.txt").splitlines():
+    for line in read_file(root, base + "credits.txt").decode("utf-8").splitlines():
         if not line.strip():
             continue
         fields = line.split(",")
@@ -127,12 +116,7 @@ def main(argv):
     out_dir = argv[2] if len(argv) > 2 else os.path.dirname(os.path.abspath(__file__))
     for show, slug in SHOWS.items():
         rows = extract_show(root, show)
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["season", "episode", "character", "actor"])
-        writer.writerows(rows)
-        with open(os.path.join(out_dir, slug + ".csv"), "w", encoding="utf-8", newline="") as f:
-            f.write(buf.getvalue())
+        write_table(os.path.join(out_dir, slug + ".csv"), ["season", "episode", "character", "actor"], rows)
         seasons = sorted({r[0] for r in rows})
         print("%s: %d rows, seasons %s" % (slug, len(rows), seasons))
     return 0

@@ -15,13 +15,14 @@ which transcript file (or part of one) each episode number comes from.
 Episode numbers are the aired numbers within the season; see SOURCE.md for the mapping rules (double-length
 episodes held in one file, two-part stories split at their "To be continued" marker, the pilot left out...).
 """
-import csv
 import html
-import io
 import os
 import re
 import sys
 from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import write_table  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 SERIES = {
     # folder: (slug, season offset, excluded files)
@@ -146,14 +147,6 @@ def extract_series(snapshot, folder):
     return slug, rows, episodes
 
 
-def write_csv(path, header, rows):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(buf.getvalue())
-
 
 def main(argv):
     snapshot = argv[1]
@@ -161,11 +154,11 @@ def main(argv):
     all_eps = []
     for folder in SERIES:
         slug, rows, episodes = extract_series(snapshot, folder)
-        write_csv(os.path.join(out, slug + ".csv"), ["season", "episode", "character", "lines"], rows)
+        write_table(os.path.join(out, slug + ".csv"), ["season", "episode", "character", "lines"], rows)
         all_eps += episodes
         print(f"{slug}: {len(rows)} rows, {len(episodes)} episodes")
     all_eps.sort(key=lambda r: (list(SERIES).index(r[0]), r[1], r[2]))
-    write_csv(os.path.join(out, "episodes.csv"), ["series", "season", "episode", "title", "file", "part"], all_eps)
+    write_table(os.path.join(out, "episodes.csv"), ["series", "season", "episode", "title", "file", "part"], all_eps)
 
 
 if __name__ == "__main__":

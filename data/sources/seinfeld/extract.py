@@ -22,16 +22,16 @@ Writes seinfeld.csv with header season,episode,character,lines: one row per
 source spells them (upper case), with surrounding and repeated whitespace removed.
 The dialogue is not kept. Only the Seinfeld table is read; the repository's other show is not.
 """
-import csv
-import io
 import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 
 import pyreadr
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file, write_counts  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
 
 RDA = "data/seinfeld.rda"
 
@@ -40,7 +40,7 @@ def rda_path(root, tmpdir):
     path = os.path.join(root, RDA)
     if os.path.exists(path):
         return path
-    data = subprocess.run(["git", "-C", root, "show", "HEAD:" + RDA], check=True, capture_output=True).stdout
+    data = read_file(root, RDA)
     path = os.path.join(tmpdir, "seinfeld.rda")
     with open(path, "wb") as f:
         f.write(data)
@@ -73,13 +73,7 @@ def main(argv):
         name = clean(speaker)
         if name:
             counts[(int(season), int(episode), name)] += 1
-    rows = sorted((s, e, c, k) for (s, e, c), k in counts.items())
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["season", "episode", "character", "lines"])
-    writer.writerows(rows)
-    with open(os.path.join(out_dir, "seinfeld.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write(buf.getvalue())
+    rows = write_counts(os.path.join(out_dir, "seinfeld.csv"), counts)
     eps = sorted({(r[0], r[1]) for r in rows})
     print("seinfeld: %d rows, %d lines, %d episodes" % (len(rows), sum(counts.values()), len(eps)))
     for s in sorted({e[0] for e in eps}):

@@ -11,26 +11,19 @@ Writes south-park.csv with header season,episode,character,lines: one row per
 The dialogue itself is not kept. Speaker names are kept as the source spells them,
 with surrounding and repeated whitespace removed.
 """
-import csv
 import io
 import os
 import re
-import subprocess
 import sys
 from collections import Counter
 
 import pandas as pd
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from snapshot import read_file, write_counts  # noqa: E402  (data/sources/snapshot.py, shared by every extract.py)
+
 SEASONS = range(1, 20)  # Season-1.csv .. Season-19.csv
 
-
-def read_text(root, relpath):
-    path = os.path.join(root, relpath)
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    out = subprocess.run(["git", "-C", root, "show", "HEAD:" + relpath], check=True, capture_output=True).stdout
-    return out.decode("utf-8")
 
 
 def clean(name):
@@ -45,20 +38,14 @@ def main(argv):
     out_dir = argv[2] if len(argv) > 2 else os.path.dirname(os.path.abspath(__file__))
     counts = Counter()
     for n in SEASONS:
-        df = pd.read_csv(io.StringIO(read_text(root, "by-season/Season-%d.csv" % n)), dtype=str, keep_default_na=False)
+        df = pd.read_csv(io.StringIO(read_file(root, "by-season/Season-%d.csv" % n).decode("utf-8")), dtype=str, keep_default_na=False)
         for season, episode, character in zip(df["Season"], df["Episode"], df["Character"]):
             if int(season) != n:
                 raise ValueError("Season-%d.csv holds a row of season %s" % (n, season))
             name = clean(character)
             if name:
                 counts[(int(season), int(episode), name)] += 1
-    rows = sorted((s, e, c, k) for (s, e, c), k in counts.items())
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["season", "episode", "character", "lines"])
-    writer.writerows(rows)
-    with open(os.path.join(out_dir, "south-park.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write(buf.getvalue())
+    rows = write_counts(os.path.join(out_dir, "south-park.csv"), counts)
     print("south-park: %d rows, %d lines, seasons %s" % (len(rows), sum(counts.values()), sorted({r[0] for r in rows})))
     return 0
 

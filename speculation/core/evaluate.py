@@ -240,7 +240,8 @@ def backtest_predictions(table: pd.DataFrame, config: dict, shows: list[str] | N
 
 def _long(predictions: pd.DataFrame, *extra: str) -> pd.DataFrame:
     """One row per prediction × method (``p``), keeping the identifiers and the ``extra`` columns."""
-    return predictions.melt(id_vars=["scheme", "show", "season", "returned", *extra], value_vars=list(METHODS),
+    ids = ["scheme", "show", "season", "returned"]
+    return predictions.melt(id_vars=ids + [c for c in extra if c not in ids], value_vars=list(METHODS),
                             var_name="method", value_name="p")
 
 
@@ -278,16 +279,18 @@ def calibration_table(predictions: pd.DataFrame, n_bins: int = 10,
 
 
 def breakdown(predictions: pd.DataFrame, column: str, n_bins: int = 10) -> pd.DataFrame:
-    """Metrics per scheme × value of ``column`` × method, pooled over shows: e.g. ``provenance`` (is the model as
-    good on the record as on recollection?) or ``billing_group`` (main + recurring apart from one-off guests,
-    the easy non-returns that flatter a pooled figure)."""
-    frame = predictions.assign(billing_group=np.where(predictions["billing"] == "guest", "guest",
-                                                      "main + recurring"))
-    rows = []
-    for (scheme, value, method), m in _long(frame, column).groupby(["scheme", column, "method"], sort=True):
-        rows.append({"scheme": scheme, column: value, "method": method, "shows": int(m["show"].nunique()),
-                     **metrics(m["returned"], m["p"], n_bins)})
-    out = pd.DataFrame(rows)
+    """Metrics per scheme × value of ``column`` × method, pooled over shows: e.g. ``season`` (the per-season
+    chart), ``provenance`` (is the model as good on the record as on recollection?) or ``billing_group``
+    (main + recurring apart from one-off guests, the easy non-returns that flatter a pooled figure)."""
+    if column == "billing_group":
+        predictions = predictions.assign(billing_group=np.where(predictions["billing"] == "guest", "guest",
+                                                                "main + recurring"))
+    rows = [{"scheme": scheme, column: value, "method": method, "shows": int(group["show"].nunique()),
+             **metrics(group["returned"], group["p"], n_bins)}
+            for (scheme, value, method), group in _long(predictions, column).groupby(["scheme", column, "method"],
+                                                                                    sort=True)]
+    out = pd.DataFrame(rows, columns=["scheme", column, "method", "shows", "n", "returns", "auc", "brier",
+                                      "log_loss", "accuracy", "ece", "ece_bins"])
     order = {s: i for i, s in enumerate(SCHEMES)} | {m: i for i, m in enumerate(METHODS)}
     return out.sort_values(["scheme", column, "method"], key=lambda c: c.map(order) if c.name != column else c,
                            kind="mergesort").reset_index(drop=True)
@@ -298,18 +301,7 @@ def by_season(predictions: pd.DataFrame, n_bins: int = 10) -> pd.DataFrame:
 
     ``season`` is the season at whose end the prediction is made (the outcome is season + 1).
     """
-    rows = []
-    long = _long(predictions)
-    for (scheme, season, method), m in long.groupby(["scheme", "season", "method"], sort=True):
-        rows.append({"scheme": scheme, "season": int(season), "method": method,
-                     "shows": int(m["show"].nunique()), **metrics(m["returned"], m["p"], n_bins)})
-    frame = pd.DataFrame(rows, columns=["scheme", "season", "method", "shows", "n", "returns", "auc", "brier",
-                                        "log_loss", "accuracy", "ece", "ece_bins"])
-    order = {s: i for i, s in enumerate(SCHEMES)}
-    methods = {m: i for i, m in enumerate(METHODS)}
-    frame = frame.sort_values(["scheme", "season", "method"], key=lambda c: c.map(order) if c.name == "scheme"
-                              else c.map(methods) if c.name == "method" else c, kind="mergesort")
-    return frame.drop(columns=["ece", "ece_bins"]).reset_index(drop=True)
+    return breakdown(predictions, "season", n_bins).drop(columns=["ece", "ece_bins"])
 
 
 # ------------------------------------------------------------------------------------------------- result

@@ -30,7 +30,7 @@ import pandas as pd
 from ..core.explanation import explain_character, format_value
 from ..core.features import FEATURES
 from ..core.model import sigmoid
-from .text import percent
+from .text import interval_level, percent
 
 # matplotlib is imported inside the drawing functions on purpose: it is a heavy import (~0.3 s), and the CLI,
 # the API and report.html's SVG waterfalls import this module without drawing a single matplotlib figure.
@@ -194,7 +194,7 @@ def _question(data) -> str:
 
 def _interval_level(data) -> str:
     try:
-        return f"{round(100 * data.config['uncertainty']['level'])}%"
+        return f"{interval_level(data.config)}%"
     except (AttributeError, KeyError, TypeError):
         return "bootstrap"
 

@@ -10,15 +10,15 @@ import pandas as pd
 from ..core.explanation import format_value, slugify
 from .charts import figure_bytes, plot_waterfall, waterfall_table
 from .report import waterfall_title
-from .text import csv_text, percent
+from .text import csv_text, interval_level, interval_text, percent
 
 __all__ = ["explanation_header", "explanation_view", "explanation_footer", "waterfall_files"]
 
 
 def explanation_header(result, info: dict) -> str:
     """Two lines: who (actor, billing, show, seasons), then the probability with interval and rank."""
-    level = round(100 * result.config["uncertainty"]["level"])
-    interval = f" ({level}% interval {percent(info['low'])} – {percent(info['high'])})" if "low" in info else ""
+    level = interval_level(result.config)
+    interval = f" ({level}% interval {interval_text(info['low'], info['high'])})" if "low" in info else ""
     ranks = f" ({level}% interval {info['rank_low']}–{info['rank_high']})" if "rank_low" in info else ""
     return (f"{info['character']} ({info['actor']}, {info['billing']}) — {result.show.title}, season "
             f"{result.season} → season {result.season + 1}\n"

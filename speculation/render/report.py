@@ -13,7 +13,6 @@ write identical files.
 """
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from ..core.features import FEATURES
 from ..io.write import FORMATS, manifest
 from . import charts
 from .charts import figure_bytes
-from .text import character_reasons, csv_text, percent, ranking_outputs
+from .text import character_reasons, csv_text, interval_level, interval_text, percent, ranking_outputs
 
 __all__ = ["score_artifacts", "score_files", "render_report", "figure_bytes", "waterfall_title"]
 
@@ -106,7 +105,7 @@ def _table(frame: pd.DataFrame, css: str) -> Markup:
 def _ranking_context(result, slugs: dict[str, str], reasons: list[str]) -> dict:
     """The ranked table: header cells (with whether they are numeric) and one dict of texts per row."""
     r = result.ranking
-    level = round(100 * result.config["uncertainty"]["level"])
+    level = interval_level(result.config)
     has_interval, has_facts = "low" in r, "hard_fact" in r
     head = [("#", True), ("character", False), ("actor", False), ("billing", False), ("probability", True)]
     head += [(f"{level}% interval", True), ("rank range", True)] if has_interval else []
@@ -119,7 +118,7 @@ def _ranking_context(result, slugs: dict[str, str], reasons: list[str]) -> dict:
                "bar": f"{60 * float(row['probability']):.1f}", "probability": percent(row["probability"]),
                "why": why}
         if has_interval:
-            out["interval"] = f"{percent(row['low'])} – {percent(row['high'])}"
+            out["interval"] = interval_text(row["low"], row["high"])
             out["rank_range"] = f"{int(row['rank_low'])} – {int(row['rank_high'])}"
         if has_facts:
             out["hard_fact"] = HARD_FACT_WORDS.get(row["hard_fact"], "")
@@ -162,13 +161,13 @@ def _steps(ex: pd.DataFrame) -> list[dict]:
 def _characters(result, reasons, waterfall_svgs, explained, slugs) -> list[dict]:
     """The collapsible explanation of every character, in rank order."""
     r = result.ranking
-    level = round(100 * result.config["uncertainty"]["level"])
+    level = interval_level(result.config)
     out = []
     for row, why in zip(r.to_dict("records"), reasons):
         name = row["character"]
         out.append({"slug": slugs[name], "rank": int(row["rank"]), "name": name,
                     "probability": percent(row["probability"]),
-                    "interval": f" ({level}%: {percent(row['low'])} – {percent(row['high'])})" if "low" in r else "",
+                    "interval": f" ({level}%: {interval_text(row['low'], row['high'])})" if "low" in r else "",
                     "billing": row["billing"], "why": why, "svg": Markup(waterfall_svgs[name]),
                     "steps": _steps(explained[name])})
     return out
@@ -189,11 +188,11 @@ def _method(result) -> dict:
             "estimates": show.meta.get("estimates") or "", "features_table": _table(features, "features"),
             "C": f"{t['C']:g}", "base_probability": percent(1 / (1 + np.exp(-result.model.intercept_))),
             "pdo": f"{cfg['points']['pdo']:g}", "intervals": "low" in result.ranking,
-            "level": round(100 * cfg["uncertainty"]["level"]), "n_boot": cfg["uncertainty"]["n_boot"]}
+            "level": interval_level(cfg), "n_boot": cfg["uncertainty"]["n_boot"]}
 
 
 def _figures(result, chart_svgs: dict[str, str]) -> list[dict]:
-    level = round(100 * result.config["uncertainty"]["level"])
+    level = interval_level(result.config)
     figures = [
         ("ranking", "Ranking", f"Every character's probability of returning (bar, coloured by billing) with its "
          f"{level}% bootstrap interval (line). Numbers: charts/ranking.csv."),

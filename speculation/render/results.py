@@ -20,7 +20,7 @@ from . import charts
 from .backtest import backtest_files, backtest_markdown, pooled_view
 from .eval_charts import calibration_figure, season_figure
 from .report import score_artifacts, score_files
-from .text import character_reasons, percent
+from .text import character_reasons, interval_level, interval_text, percent
 
 __all__ = ["ScoreResult", "BacktestResult", "REPR_ROWS"]
 
@@ -81,9 +81,8 @@ class ScoreResult(score.ScoreResult):
         table = pd.DataFrame({"#": top["rank"], "character": top["character"], "billing": top["billing"],
                               "probability": top["probability"].map(percent)})
         if "low" in r:
-            level = round(100 * self.config["uncertainty"]["level"])
-            table[f"{level}% interval"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in zip(top["low"], top["high"])]
-        table["main reasons"] = character_reasons(self)[:len(top)]
+            table[f"{interval_level(self.config)}% interval"] = list(map(interval_text, top["low"], top["high"]))
+        table["main reasons"] = character_reasons(self, rows=len(top))
         more = (f"<p><small>… and {len(r) - len(top)} more: <code>.ranking</code> holds every character with "
                 f"every contribution.</small></p>" if len(r) > len(top) else "")
         header = (f"<p><strong>{html.escape(self.show.title)}</strong>: who returns in season {self.season + 1}? "

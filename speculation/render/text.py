@@ -78,12 +78,24 @@ def _reasons(contrib: pd.DataFrame, values: pd.DataFrame | None, n: int) -> list
     return out
 
 
-def character_reasons(result, n: int = 2) -> list[str]:
-    """The main reasons (:func:`_reasons`) for every row of ``result.ranking``, worded with each character's feature values."""
+def character_reasons(result, n: int = 2, rows: int | None = None) -> list[str]:
+    """The main reasons (:func:`_reasons`) for the first ``rows`` (default every) row of ``result.ranking``,
+    worded with each character's feature values."""
     feats = result.feature_names
-    contrib = result.ranking[[f"contrib_{f}" for f in feats]].set_axis(feats, axis=1)
-    values = result.features.set_index("character").loc[result.ranking["character"], feats]
+    ranking = result.ranking if rows is None else result.ranking.head(rows)
+    contrib = ranking[[f"contrib_{f}" for f in feats]].set_axis(feats, axis=1)
+    values = result.features.set_index("character").loc[ranking["character"], feats]
     return _reasons(contrib, values, n)
+
+
+def interval_level(config: dict) -> int:
+    """The interval's level in whole percents (80 for ``uncertainty.level: 0.8``), as every label says it."""
+    return round(100 * config["uncertainty"]["level"])
+
+
+def interval_text(low: float, high: float) -> str:
+    """An interval for people: "72% – 91%"."""
+    return f"{percent(low)} – {percent(high)}"
 
 
 def percent(p: float) -> str:
@@ -100,8 +112,7 @@ def _people_table(result) -> pd.DataFrame:
     table = pd.DataFrame({"rank": r["rank"], "character": r["character"], "actor": r["actor"],
                           "billing": r["billing"], "probability": r["probability"].map(percent)})
     if "low" in r:
-        level = int(round(100 * result.config["uncertainty"]["level"]))
-        table[f"{level}% interval"] = [f"{percent(lo)} – {percent(hi)}" for lo, hi in zip(r["low"], r["high"])]
+        table[f"{interval_level(result.config)}% interval"] = list(map(interval_text, r["low"], r["high"]))
     if "hard_fact" in r:   # claims.csv overrides: flagged, the model's probability kept beside them
         table["hard fact"] = r["hard_fact"].map({"returns": "confirmed return", "leaves": "confirmed exit"}
                                                 ).fillna("")

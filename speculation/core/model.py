@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["ReturnModel", "ConstantFeatureWarning", "group_folds", "sigmoid", "select_C", "choose_C",
            "configured_model", "SELECTION_COLUMNS"]
@@ -82,7 +82,10 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError("cannot fit: every labelled transition has the same outcome (one class only; needs "
                              f"samples of at least 2 classes, got only {self.classes_.tolist()})")
-        weight = _check_sample_weight(sample_weight, X)
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight.shape != (len(y),) or not np.isfinite(weight).all() or (weight < 0).any() or weight.sum() <= 0:
+            raise ValueError(f"sample_weight must be {len(y)} finite weights ≥ 0 (one per row) with a positive "
+                             f"sum, got shape {weight.shape}")
         positive = y == self.classes_[1]
         previous = self._previous_logit(X.shape[1])
         self.mean_ = np.average(X, axis=0, weights=weight)

@@ -84,8 +84,8 @@ class ReturnModel(ClassifierMixin, BaseEstimator):
                              f"samples of at least 2 classes, got only {self.classes_.tolist()})")
         weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         if weight.shape != (len(y),) or not np.isfinite(weight).all() or (weight < 0).any() or weight.sum() <= 0:
-            raise ValueError(f"sample_weight must be {len(y)} finite weights ≥ 0 (one per row) with a positive "
-                             f"sum, got shape {weight.shape}")
+            raise ValueError(f"sample_weight must be {len(y)} finite weights ≥ 0 (one per row), not all zero; "
+                             f"got shape {weight.shape}")
         positive = y == self.classes_[1]
         previous = self._previous_logit(X.shape[1])
         self.mean_ = np.average(X, axis=0, weights=weight)

@@ -9,7 +9,6 @@ table give byte-identical files, which the test suite checks against what is com
 """
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,7 +19,7 @@ import yaml
 from ..errors import Problem, SpeculationError
 from .config import load_config
 from .ingest import BILLING_ORDER, appearances_csv, build_appearances, read_episodes
-from .showfolder import FATES, read_show_yaml, season_table
+from .showfolder import FATES, parse_show_yaml, season_table
 
 __all__ = ["Recipe", "read_recipe", "build_recipe", "recipe_paths", "CITATION_COLUMNS"]
 
@@ -213,11 +212,8 @@ def citations_frame(recipe: Recipe) -> pd.DataFrame:
 
 def _recipe_seasons(recipe: Recipe, shown: str) -> pd.DataFrame:
     """The season table of the built show.yaml, checked as every show.yaml is."""
-    with tempfile.TemporaryDirectory(prefix="speculation-recipe-") as tmp:
-        path = Path(tmp) / "show.yaml"
-        path.write_text(shown, encoding="utf-8")
-        problems: list[Problem] = []
-        meta = read_show_yaml(path, problems)
+    problems: list[Problem] = []
+    meta = parse_show_yaml(shown, str(recipe.path), problems)
     if problems:
         raise SpeculationError(Problem(str(recipe.path), f"key 'show': {problems[0].message}"))
     return season_table(recipe.slug, meta)

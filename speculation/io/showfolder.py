@@ -24,8 +24,8 @@ from .schema import APPEARANCE_COLUMNS, BILLINGS, FATES, OPTIONAL_COLUMNS, REQUI
     SETTING_YEARS, check_appearances, check_value, parse_csv, parse_many, read_bytes
 
 __all__ = ["Show", "Library", "load_show", "validate_show", "resolve_show", "show_folders", "read_claims",
-           "read_show_yaml", "season_table", "load_folders", "APPEARANCE_COLUMNS", "BILLINGS", "FATES",
-           "CLAIM_COLUMNS", "STANCES", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
+           "read_show_yaml", "parse_show_yaml", "season_table", "load_folders", "APPEARANCE_COLUMNS", "BILLINGS",
+           "FATES", "CLAIM_COLUMNS", "STANCES", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS"]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHOW_PROVENANCES = tuple(p for p in PROVENANCES if p != "unspecified")   # what a show.yaml may say
@@ -133,10 +133,17 @@ def read_show_yaml(path: Path, problems: list[Problem]) -> dict | None:
         problems.append(problem)
         return None
     try:
-        meta = yaml.load(data.decode("utf-8-sig"), Loader=_Loader)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.append(Problem(file, "expected UTF-8 text"))
         return None
+    return parse_show_yaml(text, file, problems)
+
+
+def parse_show_yaml(text: str, file: str, problems: list[Problem]) -> dict | None:
+    """The checked mapping of a show.yaml's text (``file`` names it in problems), or None when it is not one."""
+    try:
+        meta = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(Problem(file, f"not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
